@@ -1,0 +1,1 @@
+"""End-to-end tests against a real OpenID provider started by the suite."""
