@@ -1,0 +1,410 @@
+"""ID token validation: signature, then a flat run of small claim checks, no I/O.
+
+OpenID Connect Core 1.0 §3.1.3.7 (code flow), §3.2.2.11 (implicit), §3.3.2.12 (hybrid) and
+§12.2 (refreshed ID tokens). Every failure is an :class:`InvalidIDTokenError` whose
+``claim`` names what failed (a claim, or ``"signature"``, ``"alg"``, ``"kid"``); messages
+never quote the token or a claim value. The session supplies the key set, the clock and
+what it sent; when :func:`grantflow._core._jwks.needs_refresh` says so it re-fetches the
+key set once and calls :func:`validate_id_token` again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from joserfc.errors import JoseError
+from joserfc.jwk import Key, OctKey, OKPKey
+from joserfc.jws import CompactSignature, JWSRegistry, extract_compact
+from joserfc.util import urlsafe_b64decode
+
+from ..errors import InvalidIDTokenError
+from ._jwks import JWKSet, JWSAlgorithm, jws_algorithm, select_keys
+from ._random import constant_time_equal
+
+__all__ = [
+    "IDTokenRules",
+    "VerifiedJWS",
+    "compute_token_hash",
+    "unverified_header",
+    "validate_id_token",
+    "verify_jws",
+]
+
+# Unknown header parameters are ignored (RFC 7515 §4: only "crit" ones must be understood).
+# The size limits are raised from joserfc's defaults: some providers put an x5c chain in
+# the header, and RSA-8192 signatures exceed 1 KiB once base64url-encoded.
+_REGISTRY = JWSRegistry(strict_check_header=False)
+_REGISTRY.max_header_length = 16 * 1024
+_REGISTRY.max_signature_length = 2 * 1024
+
+Secret = str | bytes | None
+
+_HASHES: dict[str, Callable[[bytes], Any]] = {
+    **dict.fromkeys(("HS256", "RS256", "ES256", "PS256", "ES256K"), hashlib.sha256),
+    **dict.fromkeys(("HS384", "RS384", "ES384", "PS384"), hashlib.sha384),
+    **dict.fromkeys(("HS512", "RS512", "ES512", "PS512", "Ed25519"), hashlib.sha512),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IDTokenRules:
+    """What an ID token is checked against; the session fills it in per validation.
+
+    ``allowed_algs`` is the registered ``id_token_signed_response_alg``, else the
+    provider's ``id_token_signing_alg_values_supported`` without ``none``, else RS256.
+    ``allow_none_alg`` admits unsigned tokens and is only set when ``none`` was
+    registered and the token came from the token endpoint (OpenID Connect Core §3.1.3.7
+    step 6). ``client_secret`` keys HS* tokens (§10.1). ``now`` is epoch seconds.
+    """
+
+    issuer: str
+    client_id: str
+    now: int
+    client_secret: Secret = field(default=None, repr=False)
+    allowed_algs: tuple[str, ...] = ("RS256",)
+    allow_none_alg: bool = False
+    nonce: str | None = field(default=None, repr=False)
+    nonce_required: bool = False
+    max_age: int | None = None
+    access_token: str | None = field(default=None, repr=False)
+    at_hash_required: bool = False
+    code: str | None = field(default=None, repr=False)
+    c_hash_required: bool = False
+    leeway: int = 60
+    previous_claims: Mapping[str, Any] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class VerifiedJWS:
+    """A JWS whose signature checked out: protected header, JSON claims, the key used."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any] = field(repr=False)
+    key: Key | None = field(repr=False)
+
+
+def _fail(claim: str, description: str) -> InvalidIDTokenError:
+    return InvalidIDTokenError(claim, f"'{claim}': {description}")
+
+
+def _parse(token: object) -> CompactSignature:
+    """The compact JWS, parsed but not verified."""
+    if not isinstance(token, str):
+        raise _fail("signature", "the ID token is not a string")
+    if token.count(".") == 4:
+        raise _fail("alg", "encrypted ID tokens (JWE) are not supported")
+    try:
+        obj = extract_compact(token.encode("ascii"), registry=_REGISTRY)
+    except (JoseError, ValueError, TypeError):
+        raise _fail("signature", "the ID token is not a well-formed JWS") from None
+    header = obj.headers()
+    if not isinstance(header, dict) or header.get("b64", True) is not True:
+        raise _fail("signature", "the ID token's JWS header is not valid")
+    return obj
+
+
+def unverified_header(id_token: str) -> dict[str, Any]:
+    """The protected header of a compact JWS, without verifying anything.
+
+    For the session's key-rotation decision only (``needs_refresh``); never trust it.
+    """
+    return dict(_parse(id_token).headers())
+
+
+def _algorithm(header: Mapping[str, Any], allowed: tuple[str, ...], allow_none: bool) -> Any:
+    alg = header.get("alg")
+    if alg == "none":
+        # OpenID Connect Core §3.1.3.7 step 6 / §16.14: unsigned only when registered.
+        if not allow_none:
+            raise _fail("alg", "unsigned ID tokens (alg none) are not accepted")
+        return jws_algorithm("none")
+    algorithm = jws_algorithm(alg)
+    if algorithm is None or alg not in allowed:
+        name = alg if isinstance(alg, str) else type(alg).__name__
+        raise _fail("alg", f"algorithm {name!r} is not allowed for this client")
+    try:
+        _REGISTRY.check_header(dict(header))
+    except JoseError:
+        raise _fail("signature", "the JWS header is not valid (crit, kid ...)") from None
+    return algorithm
+
+
+def _secret_key(client_secret: Secret, alg: str) -> Key:
+    if not client_secret:
+        raise _fail("alg", f"{alg} ID tokens are keyed by the client secret and there is none")
+    try:
+        key: Key = OctKey.import_key(client_secret)
+    except (JoseError, ValueError):
+        raise _fail("alg", f"the client secret cannot key {alg}") from None
+    return key
+
+
+def _verification_keys(
+    header: Mapping[str, Any], algorithm: JWSAlgorithm, jwks: JWKSet | None, secret: Secret
+) -> list[Key]:
+    if algorithm.key_type == "oct":
+        # Never a key from the set: an HMAC keyed by a public key is the classic
+        # algorithm-confusion forgery.
+        return [_secret_key(secret, algorithm.name)]
+    kid = header.get("kid")
+    if kid is not None and (not isinstance(kid, str) or jwks is None or kid not in jwks.kids()):
+        raise _fail("kid", "no key in the provider's JWK Set has this kid")
+    keys = select_keys(jwks, header) if jwks is not None else []
+    if not keys:
+        raise _fail("kid", f"no key in the provider's JWK Set fits {algorithm.name}")
+    return keys
+
+
+def _signature_ok(obj: CompactSignature, algorithm: JWSAlgorithm, key: Key | None) -> bool:
+    segments = obj.segments
+    try:
+        signature = urlsafe_b64decode(segments["signature"])
+        signing_input = segments["header"] + b"." + segments["payload"]
+        return bool(algorithm.verify(signing_input, signature, key))
+    except (JoseError, ValueError, TypeError):
+        return False
+
+
+def _claims(payload: bytes) -> dict[str, Any]:
+    try:
+        claims = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        claims = None
+    if not isinstance(claims, dict):
+        raise _fail("signature", "the JWS payload is not a JSON object")
+    return claims
+
+
+def verify_jws(
+    token: str,
+    jwks: JWKSet | None,
+    *,
+    allowed_algs: tuple[str, ...],
+    client_secret: Secret = None,
+    allow_none: bool = False,
+) -> VerifiedJWS:
+    """Verify a compact JWS whose payload is a JSON object; no claim is checked here.
+
+    The key comes from ``jwks`` by ``kid`` (or, without one, every key fitting ``alg``
+    is tried, OpenID Connect Core §10.1), or is the client secret for HS* (§10.1).
+    Shared by ID tokens and signed UserInfo responses (§5.3.2).
+    """
+    obj = _parse(token)
+    header = obj.headers()
+    algorithm = _algorithm(header, allowed_algs, allow_none)
+    if algorithm.name == "none":
+        if obj.segments["signature"]:
+            raise _fail("signature", "an unsigned JWS must have an empty signature")
+        return VerifiedJWS(dict(header), _claims(obj.payload), None)
+    for key in _verification_keys(header, algorithm, jwks, client_secret):
+        if _signature_ok(obj, algorithm, key):
+            return VerifiedJWS(dict(header), _claims(obj.payload), key)
+    raise _fail("signature", "the signature does not verify")
+
+
+def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
+    """The ``at_hash`` / ``c_hash`` of ``value`` for a token signed with ``alg``.
+
+    OpenID Connect Core §3.2.2.9 / §3.3.2.11: the left-most half of the hash used by
+    ``alg``, base64url-encoded. For EdDSA the hash follows the curve (errata and RFC 8032):
+    SHA-512 for Ed25519, SHAKE256 with 114 bytes of output for Ed448.
+    """
+    data = value.encode("ascii")
+    if alg == "Ed448" or (alg == "EdDSA" and crv == "Ed448"):
+        digest = hashlib.shake_256(data).digest(114)
+    elif alg == "EdDSA":
+        digest = hashlib.sha512(data).digest()
+    elif alg in _HASHES:
+        digest = _HASHES[alg](data).digest()
+    else:
+        raise ValueError(f"no hash is defined for alg {alg!r}")
+    half = digest[: len(digest) // 2]
+    return base64.urlsafe_b64encode(half).rstrip(b"=").decode("ascii")
+
+
+# -- claim checks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    claims: Mapping[str, Any]
+    rules: IDTokenRules
+    alg: str
+    crv: str | None
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    # JSON true/false are not times; NaN and infinities would pass every comparison.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _audiences(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(a, str) for a in value):
+        return value
+    return None
+
+
+def _check_iss(t: _Token) -> None:
+    if t.claims.get("iss") != t.rules.issuer:
+        raise _fail("iss", "the issuer is not the provider's issuer identifier")
+
+
+def _check_aud(t: _Token) -> None:
+    audiences = _audiences(t.claims.get("aud"))
+    if audiences is None or t.rules.client_id not in audiences:
+        raise _fail("aud", "the audience does not contain this client's client_id")
+
+
+def _check_azp(t: _Token) -> None:
+    audiences = _audiences(t.claims.get("aud")) or []
+    azp = t.claims.get("azp")
+    if azp is None and len(audiences) > 1:
+        raise _fail("azp", "several audiences and no authorized party")
+    if azp is not None and azp != t.rules.client_id:
+        raise _fail("azp", "the authorized party is not this client")
+
+
+def _time(t: _Token, name: str, *, required: bool) -> float | None:
+    value = t.claims.get(name)
+    if value is None and not required:
+        return None
+    if not _is_number(value):
+        raise _fail(name, "missing or not a number")
+    return float(value)
+
+
+def _check_exp(t: _Token) -> None:
+    exp = _time(t, "exp", required=True)
+    if exp is not None and exp <= t.rules.now - t.rules.leeway:
+        raise _fail("exp", "the ID token has expired")
+
+
+def _check_iat(t: _Token) -> None:
+    iat = _time(t, "iat", required=True)
+    if iat is not None and iat > t.rules.now + t.rules.leeway:
+        raise _fail("iat", "the ID token was issued in the future")
+
+
+def _check_nbf(t: _Token) -> None:
+    nbf = _time(t, "nbf", required=False)
+    if nbf is not None and nbf > t.rules.now + t.rules.leeway:
+        raise _fail("nbf", "the ID token is not valid yet")
+
+
+def _check_sub(t: _Token) -> None:
+    sub = t.claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise _fail("sub", "missing or not a string")
+
+
+def _check_nonce(t: _Token) -> None:
+    expected = t.rules.nonce
+    if expected is None:
+        if t.rules.nonce_required:
+            raise _fail("nonce", "this response type needs a nonce and none was sent")
+        return
+    got = t.claims.get("nonce")
+    if got is None:
+        raise _fail("nonce", "missing, but a nonce was sent")
+    if not isinstance(got, str) or not constant_time_equal(got, expected):
+        raise _fail("nonce", "differs from the nonce sent")
+
+
+def _check_hash(t: _Token, name: str, value: str | None, required: bool) -> None:
+    got = t.claims.get(name)
+    if got is None:
+        if required:
+            raise _fail(name, "missing, but required for this response type")
+        return
+    # An unsigned token (code flow only) protects nothing, and no hash is defined for
+    # alg none: a present hash is not checked then.
+    if value is None or t.alg == "none":
+        return
+    expected = compute_token_hash(value, t.alg, crv=t.crv)
+    if not isinstance(got, str) or not constant_time_equal(got, expected):
+        raise _fail(name, "does not match the token it was issued with")
+
+
+def _check_at_hash(t: _Token) -> None:
+    _check_hash(t, "at_hash", t.rules.access_token, t.rules.at_hash_required)
+
+
+def _check_c_hash(t: _Token) -> None:
+    _check_hash(t, "c_hash", t.rules.code, t.rules.c_hash_required)
+
+
+def _check_auth_time(t: _Token) -> None:
+    max_age = t.rules.max_age
+    auth_time = _time(t, "auth_time", required=max_age is not None)
+    if (
+        max_age is not None
+        and auth_time is not None
+        and auth_time + max_age + t.rules.leeway < t.rules.now
+    ):
+        raise _fail("auth_time", "the authentication is older than max_age allows")
+
+
+def _check_refreshed(t: _Token) -> None:
+    """OpenID Connect Core §12.2: a refreshed ID token describes the same authentication."""
+    before = t.rules.previous_claims
+    if before is None:
+        return
+    claims = t.claims
+    for name in ("iss", "sub", "azp"):
+        # An azp absent from the original must stay absent.
+        if claims.get(name) != before.get(name):
+            raise _fail(name, "differs from the original ID token")
+    if set(_audiences(claims.get("aud")) or ()) != set(_audiences(before.get("aud")) or ()):
+        raise _fail("aud", "differs from the original ID token")
+    if (
+        "auth_time" in before
+        and claims.get("auth_time", before["auth_time"]) != before["auth_time"]
+    ):
+        raise _fail("auth_time", "differs from the original authentication time")
+    # Errata: a refreshed token may omit the nonce; when present it is the original one.
+    if "nonce" in claims and claims["nonce"] != before.get("nonce"):
+        raise _fail("nonce", "differs from the original ID token")
+
+
+_CHECKS: tuple[Callable[[_Token], None], ...] = (
+    _check_iss,
+    _check_aud,
+    _check_azp,
+    _check_exp,
+    _check_iat,
+    _check_nbf,
+    _check_sub,
+    _check_nonce,
+    _check_at_hash,
+    _check_c_hash,
+    _check_auth_time,
+    _check_refreshed,
+)
+
+
+def validate_id_token(id_token: str, jwks: JWKSet | None, rules: IDTokenRules) -> dict[str, Any]:
+    """Validate ``id_token`` and return its claims (OpenID Connect Core §3.1.3.7).
+
+    The signature is checked first (§3.1.3.7 steps 6-8), then each claim rule in turn;
+    the first failure raises :class:`InvalidIDTokenError` naming the claim.
+    """
+    verified = verify_jws(
+        id_token,
+        jwks,
+        allowed_algs=rules.allowed_algs,
+        client_secret=rules.client_secret,
+        allow_none=rules.allow_none_alg,
+    )
+    crv = verified.key.curve_name if isinstance(verified.key, OKPKey) else None
+    token = _Token(verified.claims, rules, verified.header["alg"], crv)
+    for check in _CHECKS:
+        check(token)
+    return verified.claims
