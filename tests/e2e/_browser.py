@@ -90,8 +90,8 @@ def confirm_device(browser: requests.Session, verification_uri_complete: str) ->
     return page.text
 
 
-def callback_params(callback_url: str) -> dict[str, str]:
-    """Return the query parameters of a callback URL (one value each)."""
+def query_params(callback_url: str) -> dict[str, str]:
+    """Return the query parameters of a URL (one value each)."""
     return {k: v[0] for k, v in parse_qs(urlsplit(callback_url).query).items()}
 
 

@@ -9,13 +9,17 @@ provider's npm packages the tests are skipped on a developer machine but fail un
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
 from . import _provider
 from ._provider import ProviderInfo
+
+if TYPE_CHECKING:
+    from grantflow import OAuth2Session
 
 _STARTUP_KEY = pytest.StashKey[ProviderInfo]()
 
@@ -55,6 +59,37 @@ def browser() -> Iterator[requests.Session]:
     """A fresh cookie jar playing the user's browser (no SSO session carried over)."""
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def make_session(provider: ProviderInfo) -> Iterator[Callable[..., OAuth2Session]]:
+    """Build ``OAuth2Session`` objects for a registered client; closed after the test.
+
+    ``make_session("client-basic", scope="openid")`` takes the client's secret, its
+    registered token-endpoint auth method and first redirect URI, and the provider's
+    discovery URL; keyword arguments add to or override those.
+    """
+    from grantflow import OAuth2Session
+
+    made: list[OAuth2Session] = []
+
+    def make(client_id: str, **kwargs: Any) -> OAuth2Session:
+        client = provider.clients[client_id]
+        options: dict[str, Any] = {
+            "token_endpoint_auth_method": client.auth_method,
+            "server_metadata_url": provider.discovery_url,
+            "default_timeout": 10,
+        }
+        if client.redirect_uris:
+            options["redirect_uri"] = client.redirect_uri
+        options.update(kwargs)
+        session = OAuth2Session(client.client_id, client.client_secret, **options)
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.close()
 
 
 def pytest_terminal_summary(

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from ._browser import callback_params, confirm_device, follow_to_redirect_uri
+from ._browser import confirm_device, follow_to_redirect_uri, query_params
 from ._provider import ProviderInfo
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,7 @@ def test_headless_walk_reaches_the_redirect_uri_with_code_state_and_iss(
     callback = follow_to_redirect_uri(browser, authorize, client.redirect_uri)
 
     assert callback.startswith(client.redirect_uri + "?")
-    params = callback_params(callback)
+    params = query_params(callback)
     assert params["state"] == state
     assert params["iss"] == provider.issuer
     assert params["code"]

@@ -1,0 +1,87 @@
+"""Refresh tokens (RFC 6749 §6): explicit refresh with rotation, and automatic refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from ._login import log_in
+from ._provider import ProviderInfo
+from ._wire import Renewals, expired
+
+pytestmark = pytest.mark.e2e
+
+MakeSession = Callable[..., Any]
+
+
+def _signed_in(
+    provider: ProviderInfo, make_session: MakeSession, browser: requests.Session, **kwargs: Any
+) -> tuple[Any, dict[str, Any]]:
+    client = provider.clients["client-basic"]
+    session = make_session("client-basic", scope="openid profile", **kwargs)
+    token = session.fetch_token(
+        authorization_response=log_in(session, browser, client.redirect_uri)
+    )
+    assert token["refresh_token"]
+    return session, dict(token)
+
+
+@pytest.mark.provider_specific("oidc-provider")
+def test_refresh_rotates_the_token_and_the_provider_rejects_the_old_one(
+    provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
+) -> None:
+    from grantflow import OAuthError
+
+    renewals = Renewals()
+    session, first = _signed_in(provider, make_session, browser, update_token=renewals)
+
+    second = session.refresh_token()
+
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    assert [c["refresh_token"] for c in renewals.calls] == [first["refresh_token"]]
+    # The session keeps working on the rotated token ...
+    assert session.userinfo()["sub"] == "alice"
+    assert session.get(session.load_server_metadata()["userinfo_endpoint"]).status_code == 200
+    # ... while the provider no longer knows the old refresh token.
+    old = session.introspect_token(token=first["refresh_token"], token_type_hint="refresh_token")
+    assert old.json()["active"] is False
+    new = session.introspect_token(token=second["refresh_token"], token_type_hint="refresh_token")
+    assert new.json()["active"] is True
+    # Presenting the old one is refused (and, by reuse detection, ends the grant: do it last).
+    with pytest.raises(OAuthError) as raised:
+        session.refresh_token(refresh_token=first["refresh_token"])
+    assert raised.value.error == "invalid_grant"
+
+
+def test_expired_access_token_is_refreshed_before_the_request(
+    provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
+) -> None:
+    renewals = Renewals()
+    session, first = _signed_in(provider, make_session, browser, update_token=renewals)
+    session.token = expired(first)
+
+    response = session.get(session.load_server_metadata()["userinfo_endpoint"])
+
+    assert response.status_code == 200
+    assert response.json()["sub"] == "alice"
+    assert len(renewals.calls) == 1
+    assert renewals.calls[0]["refresh_token"] == first["refresh_token"]
+    assert session.token["access_token"] != first["access_token"]
+    assert response.request.headers["Authorization"] == f"Bearer {session.token['access_token']}"
+    assert session.token.is_expired() is False
+
+
+def test_ensure_active_token_renews_an_expired_token(
+    provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
+) -> None:
+    session, first = _signed_in(provider, make_session, browser)
+    session.token = expired(first)
+
+    assert session.ensure_active_token() is True
+
+    assert session.token["access_token"] != first["access_token"]
+    assert session.introspect_token().json()["active"] is True
