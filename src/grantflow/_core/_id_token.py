@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from joserfc.errors import JoseError
-from joserfc.jwk import Key, OctKey, OKPKey
-from joserfc.jws import CompactSignature, JWSRegistry, extract_compact
-from joserfc.util import urlsafe_b64decode
+from joserfc.jwk import OKPKey
 
-from ..errors import InvalidIDTokenError
-from ._jwks import JWKSet, JWSAlgorithm, jws_algorithm, select_keys
+from ._jwks import JWKSet, Secret, VerifiedJWS, fail, unverified_header, verify_jws
 from ._random import constant_time_equal
 
 __all__ = [
@@ -36,14 +31,6 @@ __all__ = [
     "verify_jws",
 ]
 
-# Unknown header parameters are ignored (RFC 7515 §4: only "crit" ones must be understood).
-# The size limits are raised from joserfc's defaults: some providers put an x5c chain in
-# the header, and RSA-8192 signatures exceed 1 KiB once base64url-encoded.
-_REGISTRY = JWSRegistry(strict_check_header=False)
-_REGISTRY.max_header_length = 16 * 1024
-_REGISTRY.max_signature_length = 2 * 1024
-
-Secret = str | bytes | None
 
 _HASHES: dict[str, Callable[[bytes], Any]] = {
     **dict.fromkeys(("HS256", "RS256", "ES256", "PS256", "ES256K"), hashlib.sha256),
@@ -78,134 +65,6 @@ class IDTokenRules:
     c_hash_required: bool = False
     leeway: int = 60
     previous_claims: Mapping[str, Any] | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class VerifiedJWS:
-    """A JWS whose signature checked out: protected header, JSON claims, the key used."""
-
-    header: dict[str, Any]
-    claims: dict[str, Any] = field(repr=False)
-    key: Key | None = field(repr=False)
-
-
-def _fail(claim: str, description: str) -> InvalidIDTokenError:
-    return InvalidIDTokenError(claim, f"'{claim}': {description}")
-
-
-def _parse(token: object) -> CompactSignature:
-    """The compact JWS, parsed but not verified."""
-    if not isinstance(token, str):
-        raise _fail("signature", "the ID token is not a string")
-    if token.count(".") == 4:
-        raise _fail("alg", "encrypted ID tokens (JWE) are not supported")
-    try:
-        obj = extract_compact(token.encode("ascii"), registry=_REGISTRY)
-    except (JoseError, ValueError, TypeError):
-        raise _fail("signature", "the ID token is not a well-formed JWS") from None
-    header = obj.headers()
-    if not isinstance(header, dict) or header.get("b64", True) is not True:
-        raise _fail("signature", "the ID token's JWS header is not valid")
-    return obj
-
-
-def unverified_header(id_token: str) -> dict[str, Any]:
-    """The protected header of a compact JWS, without verifying anything.
-
-    For the session's key-rotation decision only (``needs_refresh``); never trust it.
-    """
-    return dict(_parse(id_token).headers())
-
-
-def _algorithm(header: Mapping[str, Any], allowed: tuple[str, ...], allow_none: bool) -> Any:
-    alg = header.get("alg")
-    if alg == "none":
-        # OpenID Connect Core §3.1.3.7 step 6 / §16.14: unsigned only when registered.
-        if not allow_none:
-            raise _fail("alg", "unsigned ID tokens (alg none) are not accepted")
-        return jws_algorithm("none")
-    algorithm = jws_algorithm(alg)
-    if algorithm is None or alg not in allowed:
-        name = alg if isinstance(alg, str) else type(alg).__name__
-        raise _fail("alg", f"algorithm {name!r} is not allowed for this client")
-    try:
-        _REGISTRY.check_header(dict(header))
-    except JoseError:
-        raise _fail("signature", "the JWS header is not valid (crit, kid ...)") from None
-    return algorithm
-
-
-def _secret_key(client_secret: Secret, alg: str) -> Key:
-    if not client_secret:
-        raise _fail("alg", f"{alg} ID tokens are keyed by the client secret and there is none")
-    try:
-        key: Key = OctKey.import_key(client_secret)
-    except (JoseError, ValueError):
-        raise _fail("alg", f"the client secret cannot key {alg}") from None
-    return key
-
-
-def _verification_keys(
-    header: Mapping[str, Any], algorithm: JWSAlgorithm, jwks: JWKSet | None, secret: Secret
-) -> list[Key]:
-    if algorithm.key_type == "oct":
-        # Never a key from the set: an HMAC keyed by a public key is the classic
-        # algorithm-confusion forgery.
-        return [_secret_key(secret, algorithm.name)]
-    kid = header.get("kid")
-    if kid is not None and (not isinstance(kid, str) or jwks is None or kid not in jwks.kids()):
-        raise _fail("kid", "no key in the provider's JWK Set has this kid")
-    keys = select_keys(jwks, header) if jwks is not None else []
-    if not keys:
-        raise _fail("kid", f"no key in the provider's JWK Set fits {algorithm.name}")
-    return keys
-
-
-def _signature_ok(obj: CompactSignature, algorithm: JWSAlgorithm, key: Key | None) -> bool:
-    segments = obj.segments
-    try:
-        signature = urlsafe_b64decode(segments["signature"])
-        signing_input = segments["header"] + b"." + segments["payload"]
-        return bool(algorithm.verify(signing_input, signature, key))
-    except (JoseError, ValueError, TypeError):
-        return False
-
-
-def _claims(payload: bytes) -> dict[str, Any]:
-    try:
-        claims = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        claims = None
-    if not isinstance(claims, dict):
-        raise _fail("signature", "the JWS payload is not a JSON object")
-    return claims
-
-
-def verify_jws(
-    token: str,
-    jwks: JWKSet | None,
-    *,
-    allowed_algs: tuple[str, ...],
-    client_secret: Secret = None,
-    allow_none: bool = False,
-) -> VerifiedJWS:
-    """Verify a compact JWS whose payload is a JSON object; no claim is checked here.
-
-    The key comes from ``jwks`` by ``kid`` (or, without one, every key fitting ``alg``
-    is tried, OpenID Connect Core §10.1), or is the client secret for HS* (§10.1).
-    Shared by ID tokens and signed UserInfo responses (§5.3.2).
-    """
-    obj = _parse(token)
-    header = obj.headers()
-    algorithm = _algorithm(header, allowed_algs, allow_none)
-    if algorithm.name == "none":
-        if obj.segments["signature"]:
-            raise _fail("signature", "an unsigned JWS must have an empty signature")
-        return VerifiedJWS(dict(header), _claims(obj.payload), None)
-    for key in _verification_keys(header, algorithm, jwks, client_secret):
-        if _signature_ok(obj, algorithm, key):
-            return VerifiedJWS(dict(header), _claims(obj.payload), key)
-    raise _fail("signature", "the signature does not verify")
 
 
 def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
@@ -254,22 +113,22 @@ def _audiences(value: object) -> list[str] | None:
 
 def _check_iss(t: _Token) -> None:
     if t.claims.get("iss") != t.rules.issuer:
-        raise _fail("iss", "the issuer is not the provider's issuer identifier")
+        raise fail("iss", "the issuer is not the provider's issuer identifier")
 
 
 def _check_aud(t: _Token) -> None:
     audiences = _audiences(t.claims.get("aud"))
     if audiences is None or t.rules.client_id not in audiences:
-        raise _fail("aud", "the audience does not contain this client's client_id")
+        raise fail("aud", "the audience does not contain this client's client_id")
 
 
 def _check_azp(t: _Token) -> None:
     audiences = _audiences(t.claims.get("aud")) or []
     azp = t.claims.get("azp")
     if azp is None and len(audiences) > 1:
-        raise _fail("azp", "several audiences and no authorized party")
+        raise fail("azp", "several audiences and no authorized party")
     if azp is not None and azp != t.rules.client_id:
-        raise _fail("azp", "the authorized party is not this client")
+        raise fail("azp", "the authorized party is not this client")
 
 
 def _time(t: _Token, name: str, *, required: bool) -> float | None:
@@ -277,52 +136,52 @@ def _time(t: _Token, name: str, *, required: bool) -> float | None:
     if value is None and not required:
         return None
     if not _is_number(value):
-        raise _fail(name, "missing or not a number")
+        raise fail(name, "missing or not a number")
     return float(value)
 
 
 def _check_exp(t: _Token) -> None:
     exp = _time(t, "exp", required=True)
     if exp is not None and exp <= t.rules.now - t.rules.leeway:
-        raise _fail("exp", "the ID token has expired")
+        raise fail("exp", "the ID token has expired")
 
 
 def _check_iat(t: _Token) -> None:
     iat = _time(t, "iat", required=True)
     if iat is not None and iat > t.rules.now + t.rules.leeway:
-        raise _fail("iat", "the ID token was issued in the future")
+        raise fail("iat", "the ID token was issued in the future")
 
 
 def _check_nbf(t: _Token) -> None:
     nbf = _time(t, "nbf", required=False)
     if nbf is not None and nbf > t.rules.now + t.rules.leeway:
-        raise _fail("nbf", "the ID token is not valid yet")
+        raise fail("nbf", "the ID token is not valid yet")
 
 
 def _check_sub(t: _Token) -> None:
     sub = t.claims.get("sub")
     if not isinstance(sub, str) or not sub:
-        raise _fail("sub", "missing or not a string")
+        raise fail("sub", "missing or not a string")
 
 
 def _check_nonce(t: _Token) -> None:
     expected = t.rules.nonce
     if expected is None:
         if t.rules.nonce_required:
-            raise _fail("nonce", "this response type needs a nonce and none was sent")
+            raise fail("nonce", "this response type needs a nonce and none was sent")
         return
     got = t.claims.get("nonce")
     if got is None:
-        raise _fail("nonce", "missing, but a nonce was sent")
+        raise fail("nonce", "missing, but a nonce was sent")
     if not isinstance(got, str) or not constant_time_equal(got, expected):
-        raise _fail("nonce", "differs from the nonce sent")
+        raise fail("nonce", "differs from the nonce sent")
 
 
 def _check_hash(t: _Token, name: str, value: str | None, required: bool) -> None:
     got = t.claims.get(name)
     if got is None:
         if required:
-            raise _fail(name, "missing, but required for this response type")
+            raise fail(name, "missing, but required for this response type")
         return
     # An unsigned token (code flow only) protects nothing, and no hash is defined for
     # alg none: a present hash is not checked then.
@@ -330,7 +189,7 @@ def _check_hash(t: _Token, name: str, value: str | None, required: bool) -> None
         return
     expected = compute_token_hash(value, t.alg, crv=t.crv)
     if not isinstance(got, str) or not constant_time_equal(got, expected):
-        raise _fail(name, "does not match the token it was issued with")
+        raise fail(name, "does not match the token it was issued with")
 
 
 def _check_at_hash(t: _Token) -> None:
@@ -349,7 +208,7 @@ def _check_auth_time(t: _Token) -> None:
         and auth_time is not None
         and auth_time + max_age + t.rules.leeway < t.rules.now
     ):
-        raise _fail("auth_time", "the authentication is older than max_age allows")
+        raise fail("auth_time", "the authentication is older than max_age allows")
 
 
 def _check_refreshed(t: _Token) -> None:
@@ -361,17 +220,17 @@ def _check_refreshed(t: _Token) -> None:
     for name in ("iss", "sub", "azp"):
         # An azp absent from the original must stay absent.
         if claims.get(name) != before.get(name):
-            raise _fail(name, "differs from the original ID token")
+            raise fail(name, "differs from the original ID token")
     if set(_audiences(claims.get("aud")) or ()) != set(_audiences(before.get("aud")) or ()):
-        raise _fail("aud", "differs from the original ID token")
+        raise fail("aud", "differs from the original ID token")
     if (
         "auth_time" in before
         and claims.get("auth_time", before["auth_time"]) != before["auth_time"]
     ):
-        raise _fail("auth_time", "differs from the original authentication time")
+        raise fail("auth_time", "differs from the original authentication time")
     # Errata: a refreshed token may omit the nonce; when present it is the original one.
     if "nonce" in claims and claims["nonce"] != before.get("nonce"):
-        raise _fail("nonce", "differs from the original ID token")
+        raise fail("nonce", "differs from the original ID token")
 
 
 _CHECKS: tuple[Callable[[_Token], None], ...] = (

@@ -1,33 +1,43 @@
-"""JSON Web Key Sets: parse once, then choose verification keys by ``kid``, ``alg`` and ``use``.
+"""JSON Web Key Sets: parse once, choose keys by ``kid``/``alg``/``use``, verify a JWS.
 
 The provider's ``jwks_uri`` document (RFC 7517 §5, OpenID Connect Core §10.1) is imported
 into joserfc keys a single time; every later validation only looks keys up. The session
 fetches the document; this module never does I/O. When a JWS names a ``kid`` the set does
 not hold, or no key fits its ``alg``, :func:`needs_refresh` tells the session to fetch the
 set again once (the provider may have rotated its keys, OpenID Connect Core §10.1.1).
+:func:`verify_jws` checks a compact JWS (an ID token, a signed UserInfo response) against
+the set; its failures are :class:`InvalidIDTokenError` naming ``signature``, ``alg`` or
+``kid``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
-from joserfc.jws import JWSRegistry
+from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
+from joserfc.jws import CompactSignature, JWSRegistry, extract_compact
+from joserfc.util import urlsafe_b64decode
 
-from ..errors import InvalidResponseError
+from ..errors import InvalidIDTokenError, InvalidResponseError
 
 __all__ = [
     "JWKSet",
     "JWSAlgorithm",
+    "Secret",
+    "VerifiedJWS",
+    "fail",
     "jws_algorithm",
     "key_fits",
     "needs_refresh",
     "parse_jwks",
     "select_keys",
+    "unverified_header",
+    "verify_jws",
 ]
 
 # Only public-key types: an "oct" key published at a jwks_uri would be a shared secret
@@ -174,3 +184,146 @@ def needs_refresh(jwks: JWKSet | None, header: Mapping[str, Any]) -> bool:
     if jwks is None:
         return True
     return not select_keys(jwks, header)
+
+
+# -- verifying a compact JWS against the set -------------------------------------------
+
+# Unknown header parameters are ignored (RFC 7515 §4: only "crit" ones must be understood).
+# The size limits are raised from joserfc's defaults: some providers put an x5c chain in
+# the header, and RSA-8192 signatures exceed 1 KiB once base64url-encoded.
+_REGISTRY = JWSRegistry(strict_check_header=False)
+_REGISTRY.max_header_length = 16 * 1024
+_REGISTRY.max_signature_length = 2 * 1024
+
+Secret = str | bytes | None
+
+
+@dataclass(frozen=True)
+class VerifiedJWS:
+    """A JWS whose signature checked out: protected header, JSON claims, the key used."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any] = field(repr=False)
+    key: Key | None = field(repr=False)
+
+
+def fail(claim: str, description: str) -> InvalidIDTokenError:
+    """The :class:`InvalidIDTokenError` for ``claim``, its name leading the message."""
+    return InvalidIDTokenError(claim, f"'{claim}': {description}")
+
+
+def _parse(token: object) -> CompactSignature:
+    """The compact JWS, parsed but not verified."""
+    if not isinstance(token, str):
+        raise fail("signature", "the ID token is not a string")
+    if token.count(".") == 4:
+        raise fail("alg", "encrypted ID tokens (JWE) are not supported")
+    try:
+        obj = extract_compact(token.encode("ascii"), registry=_REGISTRY)
+    except (JoseError, ValueError, TypeError):
+        raise fail("signature", "the ID token is not a well-formed JWS") from None
+    header = obj.headers()
+    if not isinstance(header, dict) or header.get("b64", True) is not True:
+        raise fail("signature", "the ID token's JWS header is not valid")
+    return obj
+
+
+def unverified_header(id_token: str) -> dict[str, Any]:
+    """The protected header of a compact JWS, without verifying anything.
+
+    For the session's key-rotation decision only (``needs_refresh``); never trust it.
+    """
+    return dict(_parse(id_token).headers())
+
+
+def _algorithm(header: Mapping[str, Any], allowed: tuple[str, ...], allow_none: bool) -> Any:
+    alg = header.get("alg")
+    if alg == "none":
+        # OpenID Connect Core §3.1.3.7 step 6 / §16.14: unsigned only when registered.
+        if not allow_none:
+            raise fail("alg", "unsigned ID tokens (alg none) are not accepted")
+        return jws_algorithm("none")
+    algorithm = jws_algorithm(alg)
+    if algorithm is None or alg not in allowed:
+        name = alg if isinstance(alg, str) else type(alg).__name__
+        raise fail("alg", f"algorithm {name!r} is not allowed for this client")
+    if not isinstance(header.get("kid", ""), str):
+        raise fail("kid", "the kid is not a string")
+    try:
+        _REGISTRY.check_header(dict(header))
+    except JoseError:
+        raise fail("signature", "the JWS header is not valid (crit, kid ...)") from None
+    return algorithm
+
+
+def _secret_key(client_secret: Secret, alg: str) -> Key:
+    if not client_secret:
+        raise fail("alg", f"{alg} ID tokens are keyed by the client secret and there is none")
+    try:
+        key: Key = OctKey.import_key(client_secret)
+    except (JoseError, ValueError):
+        raise fail("alg", f"the client secret cannot key {alg}") from None
+    return key
+
+
+def _verification_keys(
+    header: Mapping[str, Any], algorithm: JWSAlgorithm, jwks: JWKSet | None, secret: Secret
+) -> list[Key]:
+    if algorithm.key_type == "oct":
+        # Never a key from the set: an HMAC keyed by a public key is the classic
+        # algorithm-confusion forgery.
+        return [_secret_key(secret, algorithm.name)]
+    kid = header.get("kid")
+    if kid is not None and (not isinstance(kid, str) or jwks is None or kid not in jwks.kids()):
+        raise fail("kid", "no key in the provider's JWK Set has this kid")
+    keys = select_keys(jwks, header) if jwks is not None else []
+    if not keys:
+        raise fail("kid", f"no key in the provider's JWK Set fits {algorithm.name}")
+    return keys
+
+
+def _signature_ok(obj: CompactSignature, algorithm: JWSAlgorithm, key: Key | None) -> bool:
+    segments = obj.segments
+    try:
+        signature = urlsafe_b64decode(segments["signature"])
+        signing_input = segments["header"] + b"." + segments["payload"]
+        return bool(algorithm.verify(signing_input, signature, key))
+    except (JoseError, ValueError, TypeError):
+        return False
+
+
+def _claims(payload: bytes) -> dict[str, Any]:
+    try:
+        claims = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        claims = None
+    if not isinstance(claims, dict):
+        raise fail("signature", "the JWS payload is not a JSON object")
+    return claims
+
+
+def verify_jws(
+    token: str,
+    jwks: JWKSet | None,
+    *,
+    allowed_algs: tuple[str, ...],
+    client_secret: Secret = None,
+    allow_none: bool = False,
+) -> VerifiedJWS:
+    """Verify a compact JWS whose payload is a JSON object; no claim is checked here.
+
+    The key comes from ``jwks`` by ``kid`` (or, without one, every key fitting ``alg``
+    is tried, OpenID Connect Core §10.1), or is the client secret for HS* (§10.1).
+    Shared by ID tokens and signed UserInfo responses (§5.3.2).
+    """
+    obj = _parse(token)
+    header = obj.headers()
+    algorithm = _algorithm(header, allowed_algs, allow_none)
+    if algorithm.name == "none":
+        if obj.segments["signature"]:
+            raise fail("signature", "an unsigned JWS must have an empty signature")
+        return VerifiedJWS(dict(header), _claims(obj.payload), None)
+    for key in _verification_keys(header, algorithm, jwks, client_secret):
+        if _signature_ok(obj, algorithm, key):
+            return VerifiedJWS(dict(header), _claims(obj.payload), key)
+    raise fail("signature", "the signature does not verify")
