@@ -39,9 +39,7 @@ class ClientLike(Protocol):
 
 
 #: ``f(client, method, uri, headers, body) -> (uri, headers, body)``
-ClientAuthFunc = Callable[
-    [Any, str, str, dict[str, str], str], tuple[str, dict[str, str], str]
-]
+ClientAuthFunc = Callable[[Any, str, str, dict[str, str], str], tuple[str, dict[str, str], str]]
 
 TLS_METHODS = frozenset({"tls_client_auth", "self_signed_tls_client_auth"})
 
@@ -69,7 +67,10 @@ def client_secret_post(
     """The client id and secret as form parameters (RFC 6749 §2.3.1)."""
     body = add_params_to_body(
         body,
-        [("client_id", str(client.client_id or "")), ("client_secret", str(client.client_secret or ""))],
+        [
+            ("client_id", str(client.client_id or "")),
+            ("client_secret", str(client.client_secret or "")),
+        ],
     )
     return uri, headers, body
 

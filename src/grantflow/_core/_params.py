@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["ParamValue", "add_params_to_body", "add_params_to_uri", "flatten_params", "scope_to_str"]
+__all__ = [
+    "ParamValue",
+    "add_params_to_body",
+    "add_params_to_uri",
+    "flatten_params",
+    "scope_to_str",
+]
 
 ParamValue = str | int | float | bool | Sequence[str] | None
 

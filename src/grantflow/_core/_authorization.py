@@ -1,0 +1,131 @@
+"""The front channel: build the authorization URL, then validate the callback.
+
+A callback is checked in the order RFC 9207 §2.4 and RFC 6749 §10.12 ask: ``iss`` and
+``state`` first, then ``error``, then the code. Only a :class:`ValidatedCallback` can be
+exchanged for a token, so a callback that failed a check can never reach the token
+endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..errors import AuthorizationError, InvalidResponseError, MismatchingStateError
+from ._params import add_params_to_uri, flatten_params
+from ._random import constant_time_equal
+
+__all__ = [
+    "AuthorizationRequest",
+    "ValidatedCallback",
+    "build_authorization_url",
+    "parse_callback",
+    "validate_callback",
+]
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """What the client must remember about an authorization request it sent (by ``state``)."""
+
+    state: str
+    response_type: str
+    redirect_uri: str | None = None
+    code_verifier: str | None = None
+    nonce: str | None = None
+    max_age: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy, for a callback handled by another process."""
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        # The verifier is a secret until the code is redeemed.
+        return (
+            f"AuthorizationRequest(state=..., response_type={self.response_type!r}, "
+            f"redirect_uri={self.redirect_uri!r})"
+        )
+
+
+@dataclass(frozen=True)
+class ValidatedCallback:
+    """A callback whose ``iss``, ``state`` and ``error`` were checked."""
+
+    params: Mapping[str, str]
+    state: str | None
+
+    @property
+    def code(self) -> str | None:
+        return self.params.get("code")
+
+    def __repr__(self) -> str:
+        return f"ValidatedCallback(keys={sorted(self.params)!r})"
+
+
+def build_authorization_url(endpoint: str, params: Mapping[str, Any]) -> str:
+    """The authorization endpoint URL with ``params`` added (RFC 6749 §4.1.1).
+
+    ``None`` values are left out; list values repeat the parameter.
+    """
+    return add_params_to_uri(endpoint, flatten_params(params))
+
+
+def parse_callback(authorization_response: str | Mapping[str, Any]) -> dict[str, str]:
+    """The parameters of an authorization response.
+
+    Accepts the callback URL (query and fragment are both read: query for the code flow,
+    fragment for implicit and hybrid), a ``form_post`` body as a dict, or that body as a
+    form-encoded string.
+    """
+    if isinstance(authorization_response, Mapping):
+        params: dict[str, str] = {}
+        for key, value in authorization_response.items():
+            if isinstance(value, (list, tuple)):
+                value = value[0] if value else ""
+            params[str(key)] = value.decode() if isinstance(value, bytes) else str(value)
+        return params
+    text = authorization_response.strip()
+    if "://" in text or text.startswith(("/", "?", "#")):
+        parts = urlsplit(text)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        # Fragment parameters win: implicit and hybrid responses live there (RFC 6749 §4.2.2).
+        params.update(parse_qsl(parts.fragment, keep_blank_values=True))
+        return params
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def validate_callback(
+    params: Mapping[str, str],
+    *,
+    expected_state: str | None,
+    issuer: str | None,
+    iss_required: bool,
+) -> ValidatedCallback:
+    """Check ``iss`` (RFC 9207) and ``state``, then ``error``; return what may be exchanged."""
+    iss = params.get("iss")
+    if iss is not None or iss_required:
+        if iss is None:
+            raise InvalidResponseError(
+                description="the authorization response has no 'iss' although the server "
+                "says it sends one (RFC 9207)"
+            )
+        if issuer is not None and iss != issuer:
+            raise InvalidResponseError(
+                description="the authorization response's 'iss' is not the expected issuer "
+                "(RFC 9207): possible mix-up attack"
+            )
+    state = params.get("state")
+    if expected_state is None or not constant_time_equal(state, expected_state):
+        raise MismatchingStateError(
+            description="the callback's state does not match the state of the request sent "
+            "(possible CSRF)"
+        )
+    if params.get("error"):
+        raise AuthorizationError(
+            error=params["error"],
+            description=params.get("error_description"),
+            uri=params.get("error_uri"),
+        )
+    return ValidatedCallback(params=dict(params), state=state)

@@ -1,0 +1,60 @@
+"""Put an access token on a resource request (RFC 6750 §2, RFC 9449 §7.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import UnsupportedTokenTypeError
+from ._params import add_params_to_body, add_params_to_uri
+
+__all__ = ["TOKEN_PLACEMENTS", "add_token", "authorization_scheme", "check_placement"]
+
+TOKEN_PLACEMENTS = ("header", "body", "uri")
+
+
+def check_placement(placement: str) -> str:
+    """``placement`` if it is a known one, else a ValueError listing the known ones."""
+    if placement not in TOKEN_PLACEMENTS:
+        raise ValueError(
+            f"unknown token_placement {placement!r}; use one of {', '.join(TOKEN_PLACEMENTS)}"
+        )
+    return placement
+
+
+def authorization_scheme(token: Mapping[str, Any]) -> str:
+    """``Bearer`` or ``DPoP`` for the token's ``token_type`` (missing means bearer).
+
+    RFC 6749 §5.1 makes ``token_type`` case-insensitive; several providers send
+    "bearer" in lower case.
+    """
+    token_type = token.get("token_type") or "bearer"
+    kind = str(token_type).lower()
+    if kind == "bearer":
+        return "Bearer"
+    if kind == "dpop":
+        return "DPoP"
+    raise UnsupportedTokenTypeError(
+        description=f"token_type {str(token_type)[:40]!r} is not supported (bearer or DPoP)"
+    )
+
+
+def add_token(
+    token: Mapping[str, Any],
+    placement: str,
+    uri: str,
+    headers: dict[str, str],
+    body: str | None,
+) -> tuple[str, dict[str, str], str | None]:
+    """Add ``token``'s access token to a request as a header, body or query parameter."""
+    scheme = authorization_scheme(token)
+    access_token = str(token.get("access_token") or "")
+    if placement == "header":
+        headers = {**headers, "Authorization": f"{scheme} {access_token}"}
+    elif placement == "body":
+        body = add_params_to_body(body or "", [("access_token", access_token)])
+    elif placement == "uri":
+        uri = add_params_to_uri(uri, [("access_token", access_token)])
+    else:
+        check_placement(placement)
+    return uri, headers, body

@@ -1,0 +1,93 @@
+"""Authorization server metadata: where to find it and whether to trust it.
+
+OpenID Connect Discovery 1.0 §4 and RFC 8414 §3: the document's ``issuer`` must be
+identical to the issuer the client expected, or an attacker's document could redirect
+the client's token requests (mix-up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import InvalidResponseError
+
+__all__ = [
+    "ENDPOINT_NAMES",
+    "MTLS_ALIASED_ENDPOINTS",
+    "OIDC_WELL_KNOWN",
+    "RFC8414_WELL_KNOWN",
+    "discovery_urls",
+    "issuer_from_discovery_url",
+    "validate_metadata",
+]
+
+OIDC_WELL_KNOWN = "/.well-known/openid-configuration"
+RFC8414_WELL_KNOWN = "/.well-known/oauth-authorization-server"
+
+ENDPOINT_NAMES = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "revocation_endpoint",
+    "introspection_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "end_session_endpoint",
+    "device_authorization_endpoint",
+    "pushed_authorization_request_endpoint",
+)
+
+#: Endpoints that RFC 8705 §5 aliases for mutual-TLS clients.
+MTLS_ALIASED_ENDPOINTS = frozenset(
+    {
+        "token_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "userinfo_endpoint",
+        "device_authorization_endpoint",
+        "pushed_authorization_request_endpoint",
+    }
+)
+
+
+def discovery_urls(issuer: str) -> list[str]:
+    """Where an issuer's metadata may live: OpenID first, then RFC 8414 §3.1."""
+    trimmed = issuer.rstrip("/")
+    parts = urlsplit(trimmed)
+    rfc8414 = urlunsplit((parts.scheme, parts.netloc, RFC8414_WELL_KNOWN + parts.path, "", ""))
+    return [trimmed + OIDC_WELL_KNOWN, rfc8414]
+
+
+def issuer_from_discovery_url(url: str) -> str | None:
+    """The issuer a well-known URL implies, or None when the URL is not a well-known one."""
+    parts = urlsplit(url)
+    path = parts.path
+    if path.endswith(OIDC_WELL_KNOWN):
+        base = path[: -len(OIDC_WELL_KNOWN)]
+        return urlunsplit((parts.scheme, parts.netloc, base, "", ""))
+    if path.startswith(RFC8414_WELL_KNOWN):
+        rest = path[len(RFC8414_WELL_KNOWN) :]
+        return urlunsplit((parts.scheme, parts.netloc, rest, "", ""))
+    return None
+
+
+def validate_metadata(
+    document: dict[str, Any], *, url: str, expected_issuer: str | None
+) -> dict[str, Any]:
+    """Check a discovery document: ``issuer`` present and equal to the one expected."""
+    issuer = document.get("issuer")
+    if not isinstance(issuer, str) or not issuer:
+        raise InvalidResponseError(description="the discovery document has no issuer")
+    expected = expected_issuer or issuer_from_discovery_url(url)
+    if expected is not None and issuer != expected:
+        raise InvalidResponseError(
+            description=f"the discovery document's issuer {issuer!r} is not the expected "
+            f"issuer {expected!r}"
+        )
+    for name in ENDPOINT_NAMES:
+        value = document.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidResponseError(
+                description=f"the discovery document's {name} is not a string"
+            )
+    return document

@@ -1,0 +1,20 @@
+"""Randomness for state, nonce and jti, and the constant-time compare used to check them."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+__all__ = ["constant_time_equal", "generate_token"]
+
+
+def generate_token(nbytes: int = 32) -> str:
+    """A URL-safe random string carrying ``nbytes`` bytes (default 256 bits) of entropy."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def constant_time_equal(a: str | None, b: str | None) -> bool:
+    """Compare two secrets without leaking where they differ through timing."""
+    if a is None or b is None:
+        return False
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

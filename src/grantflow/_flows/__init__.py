@@ -1,0 +1,1 @@
+"""Multi-request operations written once, as generators driven by a transport."""

@@ -1,0 +1,1 @@
+"""The requests integration: a thin transport over the protocol core and flows."""

@@ -1,0 +1,96 @@
+"""``OAuth2Auth``: a requests auth that puts an OAuth 2.0 access token on each request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests.auth import AuthBase
+from requests.structures import CaseInsensitiveDict
+
+from .._core._bearer import add_token, check_placement
+from .._core._token import OAuth2Token
+from .._sources._source import TokenSource
+from .._stores._base import TokenStore
+from ..errors import MissingTokenError
+
+if TYPE_CHECKING:
+    from ._session import OAuth2Session
+
+__all__ = ["OAuth2Auth"]
+
+
+class OAuth2Auth(AuthBase):
+    """Adds the access token as ``Authorization: Bearer`` (or DPoP), a body or a query parameter.
+
+    Without a ``client`` the token is sent as given, expired or not: nothing can renew it.
+    With a ``client`` (an :class:`OAuth2Session`) a token that is due is renewed first,
+    once for any number of threads, and the client's ``protected_request`` hooks run.
+    The auth keeps no per-request state, so one instance may serve many threads.
+    """
+
+    def __init__(
+        self,
+        token: dict[str, Any] | None = None,
+        token_placement: str = "header",
+        client: OAuth2Session | None = None,
+        *,
+        token_store: TokenStore | None = None,
+    ) -> None:
+        self.token_placement = check_placement(token_placement)
+        self.client = client
+        self._source = TokenSource(token_store, token)
+
+    @classmethod
+    def _sharing(cls, client: OAuth2Session, source: TokenSource) -> OAuth2Auth:
+        auth = cls.__new__(cls)
+        auth.token_placement = client.token_placement
+        auth.client = client
+        auth._source = source
+        return auth
+
+    @property
+    def token(self) -> OAuth2Token | None:
+        """The token this auth sends."""
+        return self._source.token
+
+    @token.setter
+    def token(self, value: dict[str, Any] | None) -> None:
+        self._source.set(value)
+
+    def ensure_active_token(self) -> bool:
+        """Renew the token when it is due; True when a usable token is there afterwards."""
+        if self.client is None:
+            return self.token is not None
+        return self.client._ensure_source_active(self._source)
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        client = self.client
+        token = self._source.token if client is None else client._current_token(self._source)
+        if token is None:
+            raise MissingTokenError(
+                description="no access token: fetch one first (fetch_token) or give token="
+            )
+        body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
+        url, headers, new_body = add_token(
+            token, self.token_placement, r.url or "", dict(r.headers), body
+        )
+        if client is not None:
+            url, headers, hooked = client._run_request_hooks(
+                "protected_request", url, headers, new_body or ""
+            )
+            new_body = None if (hooked == "" and new_body is None) else hooked
+        r.url = url
+        r.headers = CaseInsensitiveDict(headers)
+        if new_body != body and new_body is not None:
+            r.body = new_body
+            r.headers["Content-Length"] = str(len(new_body.encode("utf-8")))
+            if self.token_placement == "body" and "Content-Type" not in r.headers:
+                r.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return r
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuth2Auth(token_placement={self.token_placement!r}, "
+            f"has_token={self._source.token is not None}, client={self.client is not None})"
+        )

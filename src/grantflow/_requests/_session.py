@@ -1,0 +1,510 @@
+"""``OAuth2Session``: a ``requests.Session`` that does every OAuth 2.0 grant."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from .._core._authorization import (
+    AuthorizationRequest,
+    ValidatedCallback,
+    build_authorization_url,
+    parse_callback,
+    validate_callback,
+)
+from .._core._bearer import check_placement
+from .._core._grants import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    PASSWORD,
+    REFRESH_TOKEN,
+    build_token_request,
+)
+from .._core._params import scope_to_str
+from .._core._pkce import create_code_challenge, generate_code_verifier
+from .._core._random import constant_time_equal, generate_token
+from .._core._token import OAuth2Token
+from .._core._transport import check_secure_transport
+from .._flows._basic import token_flow
+from .._sources._source import Lookup, TokenSource
+from ..errors import (
+    InvalidResponseError,
+    InvalidTokenError,
+    MismatchingStateError,
+    MissingTokenError,
+)
+from ._auth import OAuth2Auth
+from ._base import SESSION_ATTRIBUTES, split_request_options
+from ._client_auth import ClientAuthMethods
+from ._management import TokenManagementMixin
+from ._oidc import OpenIDMixin
+from ._sender import insecure_transport_allowed
+
+__all__ = ["OAuth2Session"]
+
+#: How many outstanding authorization requests a session remembers (oldest dropped first).
+MAX_OUTSTANDING_REQUESTS = 64
+
+_AUTHORIZATION_DEFAULTS = ("response_mode", "prompt", "login_hint", "max_age")
+
+
+class OAuth2Session(OpenIDMixin, TokenManagementMixin):
+    """A ``requests.Session`` that obtains, renews and sends OAuth 2.0 tokens.
+
+    State, PKCE (S256) and, for OpenID requests, the nonce are generated and checked by
+    default; ID tokens are validated before a token is returned; a token that is due is
+    renewed once, however many threads share the session.
+    """
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: Any = None,
+        token_endpoint_auth_method: Any = None,
+        revocation_endpoint_auth_method: Any = None,
+        scope: Any = None,
+        state: str | None = None,
+        redirect_uri: str | None = None,
+        token: Mapping[str, Any] | None = None,
+        token_placement: str = "header",
+        update_token: Callable[..., Any] | None = None,
+        leeway: int = 60,
+        default_timeout: float | tuple[float, float] | None = None,
+        code_challenge_method: str | None = "S256",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__()
+        for name in SESSION_ATTRIBUTES:
+            if name in kwargs:
+                setattr(self, name, kwargs.pop(name))
+        token_store = kwargs.pop("token_store", None)
+        self.id_token_signed_response_alg: str | None = kwargs.pop(
+            "id_token_signed_response_alg", None
+        )
+        self._init_base(kwargs)
+        self.client_id = client_id
+        self.client_secret = client_secret
+        if token_endpoint_auth_method is None:
+            token_endpoint_auth_method = "client_secret_basic" if client_secret else "none"
+        self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.revocation_endpoint_auth_method = revocation_endpoint_auth_method
+        self.scope = scope
+        self.state = state
+        self.redirect_uri = redirect_uri
+        self.token_placement = check_placement(token_placement)
+        self.update_token = update_token
+        self.leeway = leeway
+        self.default_timeout = default_timeout
+        self.code_challenge_method = code_challenge_method
+        self._outstanding: OrderedDict[str, AuthorizationRequest] = OrderedDict()
+        self._outstanding_lock = threading.Lock()
+        self._refetch: dict[str, Any] | None = None
+        self._source = TokenSource(token_store, dict(token) if token is not None else None)
+        self._init_oidc()
+        self._check_auth_method_at_construction(token_endpoint_auth_method, "cert" in kwargs)
+
+    def _check_auth_method_at_construction(self, spec: Any, _cert_given: bool) -> None:
+        # RFC 8705: a mutual-TLS method without a certificate can never work.
+        if ClientAuthMethods.is_tls(spec) and not self.cert:
+            self._check_tls_cert()
+        check = getattr(spec, "check_client", None)
+        if callable(check):
+            check(self)
+
+    # -- the token --------------------------------------------------------------------------
+
+    @property
+    def token(self) -> OAuth2Token | None:
+        """The current token (setting a dict converts it to :class:`OAuth2Token`)."""
+        return self._source.token
+
+    @token.setter
+    def token(self, value: Mapping[str, Any] | None) -> None:
+        self._source.set(dict(value) if value is not None else None)
+
+    @property
+    def token_auth(self) -> OAuth2Auth:
+        """The :class:`OAuth2Auth` this session puts on resource requests."""
+        return OAuth2Auth._sharing(self, self._source)
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        withhold_token: bool = False,
+        auth: Any = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send a resource request carrying the token (renewed first when it is due)."""
+        if kwargs.get("timeout") is None and self.default_timeout is not None:
+            kwargs["timeout"] = self.default_timeout
+        if not withhold_token and auth is None:
+            auth = self.token_auth
+        return super().request(method, url, auth=auth, **kwargs)
+
+    # -- authorization request --------------------------------------------------------------
+
+    def create_authorization_url(
+        self,
+        url: str | None = None,
+        state: str | None = None,
+        code_verifier: str | None = None,
+        nonce: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[str, str]:
+        """The authorization URL and its ``state``; the request is remembered by state.
+
+        Generates ``state`` (256 bits), a PKCE S256 verifier for response types with
+        ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1).
+        """
+        endpoint = url or self._endpoint("authorization_endpoint")
+        check_secure_transport(endpoint, allow_insecure=insecure_transport_allowed())
+        response_type = str(kwargs.pop("response_type", self.metadata.get("response_type", "code")))
+        redirect_uri = kwargs.pop("redirect_uri", self.redirect_uri)
+        scope = scope_to_str(kwargs.pop("scope", self.scope))
+        state = state or self.state or generate_token()
+        params: dict[str, Any] = {
+            "response_type": response_type,
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "state": state,
+        }
+        verifier = None
+        if self.code_challenge_method and "code" in response_type.split():
+            verifier = code_verifier or generate_code_verifier()
+            params["code_challenge"] = create_code_challenge(verifier, self.code_challenge_method)
+            params["code_challenge_method"] = self.code_challenge_method
+        wants_nonce = "openid" in (scope or "").split() or "id_token" in response_type.split()
+        nonce = nonce or self.metadata.get("nonce") or (generate_token() if wants_nonce else None)
+        params["nonce"] = nonce
+        for name in _AUTHORIZATION_DEFAULTS:
+            if name not in kwargs and self.metadata.get(name) is not None:
+                params[name] = self.metadata[name]
+        params.update(kwargs)
+        max_age = params.get("max_age")
+        record = AuthorizationRequest(
+            state=state,
+            response_type=response_type,
+            redirect_uri=redirect_uri,
+            code_verifier=verifier,
+            nonce=nonce,
+            max_age=int(max_age) if max_age is not None else None,
+        )
+        self._remember(record)
+        return build_authorization_url(endpoint, params), state
+
+    def authorization_request(self, state: str) -> dict[str, Any]:
+        """The remembered record of the outstanding request with ``state`` (JSON-serialisable)."""
+        with self._outstanding_lock:
+            record = self._outstanding.get(state)
+        if record is None:
+            raise KeyError("no outstanding authorization request has that state")
+        return record.to_dict()
+
+    def _remember(self, record: AuthorizationRequest) -> None:
+        with self._outstanding_lock:
+            self._outstanding[record.state] = record
+            self._outstanding.move_to_end(record.state)
+            while len(self._outstanding) > MAX_OUTSTANDING_REQUESTS:
+                self._outstanding.popitem(last=False)
+
+    def _consume(self, state: str | None) -> AuthorizationRequest | None:
+        if state is None:
+            return None
+        with self._outstanding_lock:
+            return self._outstanding.pop(state, None)
+
+    def _validate_callback(
+        self, authorization_response: Any, state: str | None
+    ) -> tuple[ValidatedCallback, AuthorizationRequest | None]:
+        params = parse_callback(authorization_response)
+        callback_state = params.get("state")
+        with self._outstanding_lock:
+            nothing_outstanding = not self._outstanding
+        if state is None and nothing_outstanding and not self.state:
+            raise MismatchingStateError(
+                description="this session sent no authorization request that is still "
+                "outstanding; pass state= and code_verifier= (and nonce=) of the request "
+                "that was sent"
+            )
+        if state is not None:
+            expected: str | None = state
+            record = self._consume(state) if constant_time_equal(callback_state, state) else None
+        else:
+            record = self._consume(callback_state)
+            expected = record.state if record is not None else self.state
+        self._ensure_metadata()
+        callback = validate_callback(
+            params,
+            expected_state=expected,
+            issuer=self.metadata.get("issuer"),
+            iss_required=self.metadata.get("authorization_response_iss_parameter_supported")
+            is True,
+        )
+        return callback, record
+
+    # -- token requests -----------------------------------------------------------------------
+
+    def fetch_token(
+        self,
+        url: str | None = None,
+        body: str = "",
+        method: str = "POST",
+        headers: dict[str, str] | None = None,
+        auth: Any = None,
+        grant_type: str | None = None,
+        state: str | None = None,
+        **kwargs: Any,
+    ) -> OAuth2Token:
+        """Obtain a token: code (from a callback or ``code=``), password, client credentials,
+        or any extension grant; an ID token in the answer is validated first."""
+        options = split_request_options(kwargs)
+        authorization_response = kwargs.pop("authorization_response", None)
+        code = kwargs.pop("code", None)
+        code_verifier = kwargs.pop("code_verifier", None)
+        nonce = kwargs.pop("nonce", None)
+        record: AuthorizationRequest | None = None
+        callback: ValidatedCallback | None = None
+        if authorization_response is not None:
+            callback, record = self._validate_callback(authorization_response, state)
+            code = callback.code
+            if not code:
+                raise InvalidResponseError(description="the authorization response has no code")
+        elif code is not None and state is not None:
+            record = self._consume(state)
+        grant = grant_type or self._guess_grant(kwargs, code)
+        params: dict[str, Any] = {}
+        if grant == AUTHORIZATION_CODE:
+            if callback is not None:
+                self._check_front_channel_id_token(callback, record, nonce)
+            params = {
+                "code": code,
+                "redirect_uri": kwargs.pop("redirect_uri", None)
+                or (record.redirect_uri if record else None)
+                or self.redirect_uri,
+                "code_verifier": code_verifier or (record.code_verifier if record else None),
+            }
+        elif grant == PASSWORD:
+            params = {
+                "username": kwargs.pop("username", None),
+                "password": kwargs.pop("password", None),
+                "scope": scope_to_str(kwargs.pop("scope", self.scope)),
+            }
+        elif grant == CLIENT_CREDENTIALS:
+            params = {"scope": scope_to_str(kwargs.pop("scope", self.scope))}
+        params.update(kwargs)
+        if "scope" in params:
+            params["scope"] = scope_to_str(params["scope"])
+        endpoint = url or self._endpoint("token_endpoint")
+        request = build_token_request(
+            endpoint, grant, params, body=body, method=method, headers=headers
+        )
+        client_auth = self._token_client_auth(auth)
+        token = self._run(
+            token_flow(request, purpose="access_token", client_auth=client_auth), options
+        )
+        expected_nonce = nonce or (record.nonce if record else None)
+        token = self._check_token_id_token(
+            token,
+            nonce=expected_nonce,
+            max_age=record.max_age if record else None,
+            response_type=record.response_type if record else None,
+        )
+        if grant == CLIENT_CREDENTIALS:
+            self._refetch = {
+                "url": url,
+                "params": params,
+                "body": body,
+                "method": method,
+                "headers": headers,
+                "auth": auth,
+                "options": options,
+            }
+        self._source.set(token)
+        return token
+
+    fetch_access_token = fetch_token
+
+    def _guess_grant(self, kwargs: Mapping[str, Any], code: str | None) -> str:
+        if code is not None:
+            return AUTHORIZATION_CODE
+        if "username" in kwargs and "password" in kwargs:
+            return PASSWORD
+        configured = self.metadata.get("grant_type")
+        return str(configured) if configured else CLIENT_CREDENTIALS
+
+    def _token_client_auth(self, auth: Any) -> Any:
+        if auth is not None:
+            return auth
+        return self._auth_methods.resolve(self.token_endpoint_auth_method)
+
+    def token_from_fragment(
+        self, authorization_response: Any, state: str | None = None
+    ) -> OAuth2Token:
+        """The token of an implicit (or ``id_token``) response, after the callback checks."""
+        callback, record = self._validate_callback(authorization_response, state)
+        params = dict(callback.params)
+        if not params.get("access_token") and not params.get("id_token"):
+            raise InvalidResponseError(
+                description="the authorization response has neither access_token nor id_token"
+            )
+        token = OAuth2Token(params)
+        token = self._check_token_id_token(
+            token,
+            nonce=record.nonce if record else None,
+            nonce_required=True,
+            max_age=record.max_age if record else None,
+            response_type=record.response_type if record else "id_token token",
+            front_channel=True,
+        )
+        if token.get("access_token"):
+            self._source.set(token)
+        return token
+
+    def refresh_token(
+        self,
+        url: str | None = None,
+        refresh_token: str | None = None,
+        body: str = "",
+        auth: Any = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> OAuth2Token:
+        """Refresh the token (RFC 6749 §6); the old refresh token is kept if none comes back."""
+        previous = self.token
+        old_refresh = refresh_token or (previous.get("refresh_token") if previous else None)
+        if not old_refresh:
+            raise MissingTokenError(description="no refresh token to refresh with")
+        token = self._refresh(url, old_refresh, body, auth, headers, kwargs, previous)
+        self._source.set(token)
+        self._notify_update(token, previous, refreshed_with=old_refresh)
+        return token
+
+    def _refresh(
+        self,
+        url: str | None,
+        refresh_token: str,
+        body: str,
+        auth: Any,
+        headers: dict[str, str] | None,
+        kwargs: dict[str, Any],
+        previous: OAuth2Token | None,
+    ) -> OAuth2Token:
+        kwargs = dict(kwargs)
+        options = split_request_options(kwargs)
+        endpoint = url or self._endpoint("token_endpoint")
+        params = {"refresh_token": refresh_token, **kwargs}
+        if "scope" in params:
+            params["scope"] = scope_to_str(params["scope"])
+        request = build_token_request(endpoint, REFRESH_TOKEN, params, body=body, headers=headers)
+        token = self._run(
+            token_flow(
+                request,
+                purpose="refresh_token",
+                client_auth=self._token_client_auth(auth),
+                previous_refresh_token=refresh_token,
+            ),
+            options,
+        )
+        return self._check_token_id_token(token, previous=previous)
+
+    # -- renewal ------------------------------------------------------------------------------
+
+    def _can_refetch(self) -> bool:
+        if self._refetch is not None:
+            return True
+        return self.metadata.get("grant_type") == CLIENT_CREDENTIALS and bool(
+            self._optional_endpoint("token_endpoint")
+        )
+
+    def _refetch_token(self) -> OAuth2Token:
+        """A new token by the remembered client-credentials grant (no state is changed)."""
+        spec = self._refetch or {
+            "url": None,
+            "params": {"scope": scope_to_str(self.scope)},
+            "body": "",
+            "method": "POST",
+            "headers": None,
+            "auth": None,
+            "options": {},
+        }
+        endpoint = spec["url"] or self._endpoint("token_endpoint")
+        request = build_token_request(
+            endpoint,
+            CLIENT_CREDENTIALS,
+            spec["params"],
+            body=spec["body"],
+            method=spec["method"],
+            headers=spec["headers"],
+        )
+        token = self._run(
+            token_flow(
+                request, purpose="access_token", client_auth=self._token_client_auth(spec["auth"])
+            ),
+            spec["options"],
+        )
+        return self._check_token_id_token(token)
+
+    def _renew(self, current: OAuth2Token | None) -> OAuth2Token:
+        """A renewed token for ``current``: refresh when possible, else re-fetch."""
+        if current is not None and current.get("refresh_token"):
+            return self._refresh(None, current["refresh_token"], "", None, None, {}, current)
+        if self._can_refetch():
+            return self._refetch_token()
+        if current is None:
+            raise MissingTokenError(
+                description="no access token: fetch one first (fetch_token) or give token="
+            )
+        raise InvalidTokenError(
+            description="the access token has expired and there is no refresh token or "
+            "client-credentials grant to renew it with"
+        )
+
+    def _notify_update(
+        self,
+        token: OAuth2Token,
+        previous: OAuth2Token | None,
+        *,
+        refreshed_with: str | None = None,
+    ) -> None:
+        if self.update_token is None:
+            return
+        if refreshed_with is not None:
+            self.update_token(token, refresh_token=refreshed_with)
+        else:
+            old_access = previous.get("access_token") if previous else None
+            self.update_token(token, access_token=old_access)
+
+    def _report(self, lookup: Lookup) -> OAuth2Token | None:
+        if lookup.renewed and lookup.token is not None:
+            previous = lookup.previous
+            refreshed_with = previous.get("refresh_token") if previous else None
+            self._notify_update(lookup.token, previous, refreshed_with=refreshed_with)
+        return lookup.token
+
+    def _current_token(self, source: TokenSource) -> OAuth2Token | None:
+        """The token to send from ``source``, renewed first when it is due."""
+        return self._report(source.get(self.leeway, self._renew))
+
+    def _ensure_source_active(self, source: TokenSource) -> bool:
+        try:
+            return self._current_token(source) is not None
+        except (InvalidTokenError, MissingTokenError):
+            return False
+
+    def ensure_active_token(self, token: Mapping[str, Any] | None = None) -> bool:
+        """Renew the token when it is due: True when valid or renewed, False when it cannot be."""
+        if token is not None and token is not self.token:
+            self.token = token
+        return self._ensure_source_active(self._source)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(client_id={self.client_id!r}, "
+            f"has_token={self.token is not None})"
+        )

@@ -1,0 +1,1 @@
+"""Token acquisition and caching: the only place with locks."""

@@ -1,0 +1,1 @@
+"""Token persistence: where a token lives between requests and between processes."""
