@@ -161,7 +161,7 @@ def _import(source: object, alg: str, password: str | bytes | None, kid: str | N
     elif isinstance(source, (str, bytes)):
         if not source:
             raise ValueError(f"{alg} needs a key, got an empty value")
-        key = _import_secret(source) if kty == "oct" else _wrap_native(_load_pem(source, password))
+        key = _import_secret(source, alg) if kty == "oct" else _wrap_native(_load_pem(source, password))
     elif source is None:
         raise ValueError(f"{alg} needs a key, got None")
     else:
@@ -178,8 +178,12 @@ def _import_jwk(data: Mapping[str, Any]) -> Key:
         raise ValueError(f"invalid JWK (kty={kty!r})") from None
 
 
-def _import_secret(secret: str | bytes) -> Key:
+def _import_secret(secret: str | bytes, alg: str) -> Key:
     raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if b"PRIVATE KEY-----" in raw:
+        # A private key given to client_secret_jwt is a configuration mistake (the method
+        # meant is private_key_jwt); MACing with its PEM text would only hide it.
+        raise ValueError(f"{alg} needs an HMAC secret, got a PEM private key")
     try:
         key: OctKey = OctKey.import_key(raw)
     except ValueError:
