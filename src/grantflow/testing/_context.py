@@ -1,0 +1,59 @@
+"""Everything an endpoint needs to answer: issuer, keys, registrations and state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._config import Client
+from ._http import oauth_error
+from ._keys import ProviderKeys
+from ._state import Store
+
+__all__ = ["PATHS", "Context"]
+
+#: Endpoint paths, the same as the certified provider's.
+PATHS: Mapping[str, str] = {
+    "authorization_endpoint": "/auth",
+    "token_endpoint": "/token",
+    "userinfo_endpoint": "/me",
+    "jwks_uri": "/jwks",
+    "introspection_endpoint": "/token/introspection",
+    "revocation_endpoint": "/token/revocation",
+    "end_session_endpoint": "/session/end",
+}
+INTERACTION_PATH = "/interaction/"
+SESSION_COOKIE = "_session"
+
+
+@dataclass(frozen=True)
+class Context:
+    """The provider as the endpoints see it (one per running server)."""
+
+    issuer: str
+    keys: ProviderKeys
+    clients: Mapping[str, Client]
+    users: Mapping[str, Mapping[str, Any]]
+    store: Store
+    default_user: str
+    login_page: bool
+
+    def __repr__(self) -> str:
+        return f"Context(issuer={self.issuer!r})"
+
+    def endpoint(self, name: str) -> str:
+        """The absolute URL of an endpoint, built from the issuer (never the Host header)."""
+        return self.issuer + PATHS[name]
+
+    def client(self, client_id: str | None) -> Client:
+        """The registered client, or ``invalid_client`` (RFC 6749 §5.2)."""
+        found = self.clients.get(client_id or "")
+        if found is None:
+            raise oauth_error("invalid_client", "client authentication failed", 401)
+        return found
+
+    def user_claims(self, sub: str) -> dict[str, Any]:
+        """A user's claims with ``sub`` (OpenID Connect Core §5.1); ``sub`` is the username."""
+        user = self.users.get(sub, {})
+        return {"sub": sub, **dict(user.get("claims", {}))}
