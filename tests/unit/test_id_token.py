@@ -270,6 +270,12 @@ SIGNATURE_ROWS: list[tuple[str, str, dict[str, Any], str | None]] = [
         "signature",
     ),
     (
+        "crit_not_a_list",
+        raw_token({"alg": "RS256", "kid": "rsa-1", "crit": 5}, claims(), RSA),
+        {},
+        "signature",
+    ),
+    (
         "unknown_header_ignored",
         raw_token({"alg": "RS256", "kid": "rsa-1", "x-vendor": 1}, claims(), RSA),
         {},

@@ -15,7 +15,7 @@ import hashlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from joserfc.jwk import OKPKey
 
@@ -90,8 +90,7 @@ def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
 # -- claim checks ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     claims: Mapping[str, Any]
     rules: IDTokenRules
     alg: str

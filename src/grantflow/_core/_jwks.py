@@ -21,6 +21,7 @@ from typing import Any
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
 from joserfc.jws import CompactSignature, JWSRegistry, extract_compact
+from joserfc.registry import check_crit_header
 from joserfc.util import urlsafe_b64decode
 
 from ..errors import InvalidIDTokenError, InvalidResponseError
@@ -91,6 +92,10 @@ class JWKSet:
     def kids(self) -> frozenset[str]:
         """The ``kid`` values present in the set."""
         return frozenset(self._by_kid)
+
+    def has_kid(self, kid: str) -> bool:
+        """Whether some key in the set carries ``kid``."""
+        return kid in self._by_kid
 
     def __repr__(self) -> str:
         return f"JWKSet({len(self.keys)} keys, kids={sorted(self._by_kid)!r})"
@@ -236,7 +241,7 @@ def unverified_header(id_token: str) -> dict[str, Any]:
     return dict(_parse(id_token).headers())
 
 
-def _algorithm(header: Mapping[str, Any], allowed: tuple[str, ...], allow_none: bool) -> Any:
+def _algorithm(header: dict[str, Any], allowed: tuple[str, ...], allow_none: bool) -> Any:
     alg = header.get("alg")
     if alg == "none":
         # OpenID Connect Core §3.1.3.7 step 6 / §16.14: unsigned only when registered.
@@ -250,9 +255,11 @@ def _algorithm(header: Mapping[str, Any], allowed: tuple[str, ...], allow_none: 
     if not isinstance(header.get("kid", ""), str):
         raise fail("kid", "the kid is not a string")
     try:
-        _REGISTRY.check_header(dict(header))
-    except JoseError:
-        raise fail("signature", "the JWS header is not valid (crit, kid ...)") from None
+        # Only "crit" matters: the registered members verification relies on (alg, kid)
+        # are checked here, and the others (jku, x5u ...) are never followed.
+        check_crit_header(_REGISTRY.header_registry, header)
+    except (JoseError, TypeError):
+        raise fail("signature", "the JWS header has a 'crit' member not understood") from None
     return algorithm
 
 
@@ -274,7 +281,7 @@ def _verification_keys(
         # algorithm-confusion forgery.
         return [_secret_key(secret, algorithm.name)]
     kid = header.get("kid")
-    if kid is not None and (not isinstance(kid, str) or jwks is None or kid not in jwks.kids()):
+    if kid is not None and (not isinstance(kid, str) or jwks is None or not jwks.has_kid(kid)):
         raise fail("kid", "no key in the provider's JWK Set has this kid")
     keys = select_keys(jwks, header) if jwks is not None else []
     if not keys:
