@@ -31,7 +31,7 @@ from ..errors import (
 from ._auth import OAuth2Auth
 from ._authorize import AuthorizationMixin
 from ._base import SESSION_ATTRIBUTES, split_request_options
-from ._client_auth import ClientAuthMethods
+from ._client_auth import JWT_METHOD_NAMES, ClientAuthMethods
 from ._management import TokenManagementMixin
 from ._oidc import OpenIDMixin
 
@@ -90,12 +90,16 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
         self._refetch: dict[str, Any] | None = None
         self._source = TokenSource(token_store, dict(token) if token is not None else None)
         self._init_oidc()
-        self._check_auth_method_at_construction(token_endpoint_auth_method, "cert" in kwargs)
+        self._check_auth_method_at_construction(token_endpoint_auth_method)
 
-    def _check_auth_method_at_construction(self, spec: Any, _cert_given: bool) -> None:
-        # RFC 8705: a mutual-TLS method without a certificate can never work.
+    def _check_auth_method_at_construction(self, spec: Any) -> None:
+        # RFC 8705 §2: a mutual-TLS method without a certificate can never work.
         if ClientAuthMethods.is_tls(spec) and not self.cert:
             self._check_tls_cert()
+        # A JWT method whose key cannot sign with its algorithm fails here, not mid-request.
+        # Other names may still be registered later, so they are resolved on first use.
+        if isinstance(spec, str) and spec in JWT_METHOD_NAMES:
+            spec = self._auth_methods.resolve(spec)
         check = getattr(spec, "check_client", None)
         if callable(check):
             check(self)
