@@ -153,3 +153,12 @@ def test_the_key_set_repr_shows_kids_not_key_material() -> None:
     assert "rsa-sig" in text
     assert str(RSA_SIG.as_dict()["n"]) not in text
     assert str(secretish.as_dict(private=True)["k"]) not in text
+
+
+def test_unknown_kids_from_tokens_do_not_grow_the_selection_memo() -> None:
+    jwks = parse_jwks(DOC)
+    select_keys(jwks, {"alg": "RS256", "kid": "rsa-sig"})
+    remembered = len(jwks._choices)
+    for n in range(50):
+        assert select_keys(jwks, {"alg": "RS256", "kid": f"made-up-{n}"}) == []
+    assert len(jwks._choices) == remembered

@@ -166,7 +166,8 @@ def select_keys(jwks: JWKSet, header: Mapping[str, Any]) -> list[Key]:
     if algorithm is None or algorithm.name == "none":
         return []
     kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
+    if kid is not None and not (isinstance(kid, str) and jwks.has_kid(kid)):
+        # Not memoised: kids come from untrusted tokens and must not grow the memo.
         return []
     memo_key = (kid, algorithm.name)
     chosen = jwks._choices.get(memo_key)
