@@ -161,7 +161,10 @@ def _import(source: object, alg: str, password: str | bytes | None, kid: str | N
     elif isinstance(source, (str, bytes)):
         if not source:
             raise ValueError(f"{alg} needs a key, got an empty value")
-        key = _import_secret(source, alg) if kty == "oct" else _wrap_native(_load_pem(source, password))
+        if kty == "oct":
+            key = _import_secret(source, alg)
+        else:
+            key = _wrap_native(_load_pem(source, password))
     elif source is None:
         raise ValueError(f"{alg} needs a key, got None")
     else:
