@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OpenIDMixin"]
 
+_NO_SHARED_SECRET = frozenset({"private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"})
+
 
 class OpenIDMixin(SessionBase):
     """ID token validation (OIDC Core §3.1.3.7, §3.2.2.11, §3.3.2.12), UserInfo, logout."""
@@ -53,12 +55,11 @@ class OpenIDMixin(SessionBase):
             self._jwks_document = document
             return document
 
-    def _key_set_for(self, jws: str) -> JWKSet | None:
-        """The parsed key set for ``jws``, re-fetched once when its kid is unknown."""
-        from .._core._jwks import needs_refresh, unverified_header
+    def _key_set_for(self, header: Mapping[str, Any] | None) -> JWKSet | None:
+        """The parsed key set for a JWS with ``header``, re-fetched once for an unknown kid."""
+        from .._core._jwks import needs_refresh
 
-        header = unverified_header(jws)
-        if not needs_refresh(self._jwks, header):
+        if header is None or not needs_refresh(self._jwks, header):
             return self._jwks
         if self._jwks is None:
             self.fetch_jwk_set()
@@ -93,7 +94,14 @@ class OpenIDMixin(SessionBase):
             )
         if not self.client_id:
             raise InvalidIDTokenError("aud", "cannot validate the ID token without a client_id")
-        secret = self.client_secret if isinstance(self.client_secret, (str, bytes)) else None
+        # HS* ID tokens are keyed by a shared client secret (OIDC Core §10.1); with
+        # private_key_jwt or mTLS, client_secret holds no shared secret at all.
+        shared = self._auth_methods.name_of(getattr(self, "token_endpoint_auth_method", None))
+        secret = (
+            self.client_secret
+            if isinstance(self.client_secret, (str, bytes)) and shared not in _NO_SHARED_SECRET
+            else None
+        )
         leeway = overrides.pop("leeway", None)
         return IDTokenRules(
             issuer=str(issuer),
@@ -106,9 +114,10 @@ class OpenIDMixin(SessionBase):
         )
 
     def _validate_id_token(self, id_token: str, rules: IDTokenRules) -> dict[str, Any]:
-        from .._core._id_token import validate_id_token
+        from .._core._id_token import unverified_header, validate_id_token
 
-        return validate_id_token(id_token, self._key_set_for(id_token), rules)
+        keys = self._key_set_for(unverified_header(id_token))
+        return validate_id_token(id_token, keys, rules)
 
     def parse_id_token(
         self, token: Mapping[str, Any] | str, nonce: str | None = None, leeway: int | None = None
@@ -187,7 +196,7 @@ class OpenIDMixin(SessionBase):
 
     def userinfo(self, **kwargs: Any) -> dict[str, Any]:
         """The UserInfo claims (OIDC Core §5.3): JSON or a signed JWT; ``sub`` must match."""
-        from .._core._userinfo import parse_userinfo_response
+        from .._core._userinfo import parse_userinfo_response, userinfo_jwt_header
 
         options = split_request_options(kwargs)
         url = self._endpoint("userinfo_endpoint")
@@ -198,9 +207,7 @@ class OpenIDMixin(SessionBase):
         response, _raw = self._send_step(Send(HttpRequest("GET", url, headers)), options)
         claims = token.get("userinfo")
         expected_sub = claims.get("sub") if isinstance(claims, Mapping) else None
-        jwks = None
-        if response.media_type == "application/jwt" and response.body:
-            jwks = self._key_set_for(response.body.decode("ascii", errors="replace").strip())
+        jwks = self._key_set_for(userinfo_jwt_header(response))
         return parse_userinfo_response(
             response, expected_sub=expected_sub, jwks=jwks, rules=self._userinfo_rules()
         )
