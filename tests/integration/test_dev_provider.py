@@ -39,8 +39,10 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
 from grantflow.testing import ClientInfo, DevProvider, ProviderInfo, main
+from grantflow.testing._config import parse_client
 from grantflow.testing._keys import half_hash
 from grantflow.testing._main import describe
+from grantflow.testing._state import AccessToken, Store
 
 pytest_plugins = ["pytester"]
 
@@ -743,7 +745,7 @@ def test_info_has_every_field_of_the_end_to_end_suites_provider_info(
 
 def test_reprs_show_no_secret(op: DevProvider) -> None:
     texts = [repr(op), repr(op.info()), repr(op.info().clients["client-basic"])]
-    texts.append(repr(op.context.clients["client-basic"]))
+    texts.append(repr(parse_client(op.clients["client-basic"])))
 
     for text in texts:
         assert "client-basic-secret" not in text
@@ -794,3 +796,39 @@ def test_the_oauth_provider_fixture_serves_discovery(pytester: pytest.Pytester) 
     result = pytester.runpytest_inprocess("-p", "no:grantflow", "-p", "grantflow.testing._plugin")
 
     result.assert_outcomes(passed=1)
+
+
+def test_failed_requests_echo_no_token_and_the_server_logs_nothing(
+    op: DevProvider, capfd: pytest.CaptureFixture[str]
+) -> None:
+    tokens = code_flow_tokens(op)
+    stale = "stale-" + tokens["refresh_token"]
+
+    refused = token(op, "client-basic", grant_type="refresh_token", refresh_token=stale)
+    requests.get(
+        f"{op.issuer}/session/end", params={"id_token_hint": tokens["id_token"]}, timeout=TIMEOUT
+    )
+
+    assert refused.json()["error"] == "invalid_grant"
+    assert tokens["refresh_token"] not in refused.text
+    captured = capfd.readouterr()
+    assert tokens["id_token"] not in captured.err + captured.out
+    assert "/session/end" not in captured.err
+
+
+def test_expired_records_are_dropped_as_new_ones_are_written(clock: Clock) -> None:
+    store = Store(clock)
+
+    def add(value: str) -> None:
+        now = store.now()
+        store.add_access_token(AccessToken(value, "c", None, (), None, now, now + 60, None))
+
+    for i in range(200):
+        add(f"old-{i}")
+    clock.advance(61)
+    for i in range(100):
+        add(f"new-{i}")
+
+    assert store.find_access_token("new-0") is not None
+    # The 256th write purged the 200 expired tokens; only the 100 live ones are left.
+    assert sorted(store._access) == sorted(f"new-{i}" for i in range(100))

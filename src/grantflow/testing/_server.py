@@ -268,9 +268,7 @@ class DevProvider:
         """Whether :meth:`start` has been called and :meth:`stop` has not."""
         return self._server is not None
 
-    @property
-    def context(self) -> Context:
-        """The endpoints' view of the provider (state, keys, registrations)."""
+    def _context(self) -> Context:
         if self._server is None:
             raise ValueError("the provider is not running: call start() first")
         return self._server.context
@@ -278,13 +276,13 @@ class DevProvider:
     @property
     def port(self) -> int:
         """The TCP port (the one chosen by the system when 0 was asked for)."""
-        self.context  # noqa: B018 - raises when not running
+        self._context()
         return self._port
 
     @property
     def issuer(self) -> str:
         """The issuer identifier: ``http://127.0.0.1:<port>``."""
-        return self.context.issuer
+        return self._context().issuer
 
     @property
     def discovery_url(self) -> str:
@@ -294,7 +292,7 @@ class DevProvider:
     @property
     def metadata(self) -> dict[str, Any]:
         """The discovery document, without an HTTP round trip."""
-        return discovery_document(self.context)
+        return discovery_document(self._context())
 
     @property
     def clients(self) -> dict[str, dict[str, Any]]:
@@ -334,7 +332,7 @@ class DevProvider:
     @property
     def files(self) -> dict[str, Path]:
         """Key files in the state directory: ``private_key_jwt_keys``, ``private_key_jwt_pem``."""
-        self.context  # noqa: B018 - raises when not running
+        self._context()
         return dict(self._files)
 
     def info(self) -> ProviderInfo:

@@ -94,6 +94,9 @@ class Session:
     expires_at: float
     clients: frozenset[str] = frozenset()
 
+    def __repr__(self) -> str:
+        return f"Session(sub={self.sub!r}, auth_time={self.auth_time})"
+
 
 @dataclass(frozen=True)
 class Interaction:
@@ -102,6 +105,9 @@ class Interaction:
     uid: str
     params: Mapping[str, str]
     expires_at: float
+
+    def __repr__(self) -> str:
+        return f"Interaction(expires_at={self.expires_at})"
 
 
 class Store:
@@ -118,6 +124,7 @@ class Store:
         self._sessions: dict[str, Session] = {}
         self._interactions: dict[str, Interaction] = {}
         self._jtis: dict[tuple[str, str], float] = {}
+        self._writes = 0
 
     def __repr__(self) -> str:
         return "Store()"
@@ -131,6 +138,7 @@ class Store:
     def add_code(self, code: AuthCode) -> None:
         """Remember a freshly issued code."""
         with self._lock:
+            self._count_write_locked()
             self._codes[code.code] = code
 
     def redeem_code(self, value: str, check: Callable[[AuthCode], None]) -> AuthCode | None:
@@ -161,6 +169,7 @@ class Store:
     def add_access_token(self, token: AccessToken) -> None:
         """Remember an issued access token (opaque or JWT, by its value)."""
         with self._lock:
+            self._count_write_locked()
             self._access[token.token] = token
 
     def find_access_token(self, value: str) -> AccessToken | None:
@@ -176,6 +185,7 @@ class Store:
     def add_refresh_token(self, token: RefreshToken) -> None:
         """Remember an issued refresh token."""
         with self._lock:
+            self._count_write_locked()
             self._refresh[token.token] = token
 
     def find_refresh_token(self, value: str) -> RefreshToken | None:
@@ -298,7 +308,24 @@ class Store:
             return found if found is not None and found.expires_at > self._clock() else None
 
     def _purge_locked(self, now: float) -> None:
+        """Drop what has expired, so a long-running server does not grow without end."""
         for jti_key in [k for k, exp in self._jtis.items() if exp + 60 < now]:
             del self._jtis[jti_key]
         for code in [k for k, (_, exp) in self._used_codes.items() if exp + 600 < now]:
             del self._used_codes[code]
+        expired: list[tuple[dict[str, Any], list[str]]] = [
+            (self._codes, [k for k, c in self._codes.items() if c.expires_at <= now]),
+            (self._access, [k for k, t in self._access.items() if t.expires_at <= now]),
+            (self._refresh, [k for k, t in self._refresh.items() if t.expires_at <= now]),
+            (self._sessions, [k for k, x in self._sessions.items() if x.expires_at <= now]),
+            (self._interactions, [k for k, i in self._interactions.items() if i.expires_at <= now]),
+        ]
+        for table, keys in expired:
+            for key in keys:
+                del table[key]
+
+    def _count_write_locked(self) -> None:
+        # Purging scans every table: do it once per batch of writes, not on each one.
+        self._writes += 1
+        if self._writes % 256 == 0:
+            self._purge_locked(self._clock())
