@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -66,9 +67,14 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"grantflow dev-provider: {exc}\n")
         return 2
+    if stop is None:
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (a process manager, `kill`) ends the server as cleanly as Ctrl-C.
+            signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         describe(provider, sys.stdout)
-        (stop or threading.Event()).wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
