@@ -1,0 +1,126 @@
+"""Plain-HTTP refusal except on loopback, and HTTP values whose repr shows no secret."""
+
+from __future__ import annotations
+
+import pytest
+
+from grantflow import InsecureTransportError
+from grantflow._core._http import HttpRequest, HttpResponse
+from grantflow._core._transport import check_secure_transport, is_loopback_host
+from grantflow._requests._sender import insecure_transport_allowed
+
+# (url, allowed without the switch)
+URL_ROWS: list[tuple[str, bool]] = [
+    ("https://as.example/token", True),
+    ("HTTPS://AS.EXAMPLE/token", True),
+    ("https://10.0.0.1/token", True),
+    ("http://localhost/token", True),
+    ("http://LOCALHOST:8080/token", True),
+    ("http://127.0.0.1:5000/token", True),
+    ("http://127.8.9.10/token", True),
+    ("http://[::1]:8443/token", True),
+    ("http://as.example/token", False),
+    ("http://10.0.0.1/token", False),
+    ("http://192.168.1.1/token", False),
+    ("http://[::2]/token", False),
+    ("http://localhost.as.example/token", False),
+    ("http://127.0.0.1.nip.io/token", False),
+    ("http://0.0.0.0/token", False),
+    ("ftp://as.example/token", False),
+    ("as.example/token", False),
+]
+
+
+@pytest.mark.parametrize(("url", "allowed"), URL_ROWS, ids=[r[0] for r in URL_ROWS])
+def test_only_https_or_loopback_http_is_allowed(url: str, allowed: bool) -> None:
+    if allowed:
+        check_secure_transport(url, allow_insecure=False)
+    else:
+        with pytest.raises(InsecureTransportError):
+            check_secure_transport(url, allow_insecure=False)
+
+
+@pytest.mark.parametrize("url", [u for u, ok in URL_ROWS if not ok and u.startswith("http:")])
+def test_the_switch_lifts_the_refusal(url: str) -> None:
+    check_secure_transport(url, allow_insecure=True)
+
+
+# (host, loopback)
+HOST_ROWS: list[tuple[str | None, bool]] = [
+    ("localhost", True),
+    ("127.0.0.1", True),
+    ("127.255.255.254", True),
+    ("::1", True),
+    ("[::1]", True),
+    ("128.0.0.1", False),
+    ("example.com", False),
+    ("", False),
+    (None, False),
+]
+
+
+@pytest.mark.parametrize(("host", "loopback"), HOST_ROWS, ids=[repr(r[0]) for r in HOST_ROWS])
+def test_loopback_means_localhost_127_slash_8_and_ipv6_one(
+    host: str | None, loopback: bool
+) -> None:
+    assert is_loopback_host(host) is loopback
+
+
+def test_refusal_message_names_the_switch_and_no_credentials_or_query() -> None:
+    url = "http://user:p4ssw0rd@as.example/token?code=C0DE-SECRET"
+    with pytest.raises(InsecureTransportError) as caught:
+        check_secure_transport(url, allow_insecure=False)
+    text = str(caught.value)
+    assert "GRANTFLOW_INSECURE_TRANSPORT" in text
+    assert "p4ssw0rd" not in text
+    assert "C0DE-SECRET" not in text
+    assert caught.value.status_code is None
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [("1", True), ("true", True), ("yes", True), ("0", False), ("", False), (None, False)],
+)
+def test_switch_is_read_from_the_environment_at_each_call(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, allowed: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("GRANTFLOW_INSECURE_TRANSPORT", raising=False)
+    else:
+        monkeypatch.setenv("GRANTFLOW_INSECURE_TRANSPORT", value)
+    assert insecure_transport_allowed() is allowed
+    monkeypatch.setenv("GRANTFLOW_INSECURE_TRANSPORT", "1")
+    assert insecure_transport_allowed() is True
+    monkeypatch.delenv("GRANTFLOW_INSECURE_TRANSPORT")
+    assert insecure_transport_allowed() is False
+
+
+def test_request_repr_shows_neither_body_nor_headers_nor_query() -> None:
+    request = HttpRequest(
+        "POST",
+        "https://as.example/token?access_token=AT-IN-QUERY",
+        {"Authorization": "Basic SECRET-BASIC"},
+        b"client_secret=SECRET-BODY&code=SECRET-CODE",
+    )
+    text = repr(request)
+    for secret in ("AT-IN-QUERY", "SECRET-BASIC", "SECRET-BODY", "SECRET-CODE"):
+        assert secret not in text
+    assert "as.example" in text
+
+
+def test_response_repr_shows_no_body() -> None:
+    response = HttpResponse(200, {"Content-Type": "application/json"}, b'{"access_token":"AT-X"}')
+    assert "AT-X" not in repr(response)
+
+
+def test_response_headers_are_case_insensitive() -> None:
+    response = HttpResponse(200, {"Content-Type": "Application/JSON; charset=utf-8"}, b"{}")
+    assert response.header("content-type") == "Application/JSON; charset=utf-8"
+    assert response.header("CONTENT-TYPE") is not None
+    assert response.media_type == "application/json"
+
+
+def test_request_headers_cannot_be_changed_after_building() -> None:
+    request = HttpRequest("GET", "https://as.example/", {"Accept": "application/json"})
+    with pytest.raises(TypeError):
+        request.headers["Accept"] = "text/html"  # type: ignore[index]
