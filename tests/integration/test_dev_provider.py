@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
-import importlib.util
 import io
 import json
 import secrets
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,7 +34,7 @@ from devprovider_helpers import (
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
-from grantflow.testing import ClientInfo, DevProvider, ProviderInfo, main
+from grantflow.testing import ClientInfo, DevProvider, main
 from grantflow.testing._config import parse_client
 from grantflow.testing._keys import half_hash
 from grantflow.testing._main import describe
@@ -47,7 +43,6 @@ from grantflow.testing._state import AccessToken, Store
 pytest_plugins = ["pytester"]
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-E2E_PROVIDER = Path(__file__).resolve().parent.parent / "e2e" / "_provider.py"
 
 
 @pytest.fixture(scope="module")
@@ -717,23 +712,17 @@ def test_stop_closes_the_port() -> None:
         requests.get(url, timeout=TIMEOUT)
 
 
-def test_info_has_every_field_of_the_end_to_end_suites_provider_info(
-    op: DevProvider, monkeypatch: pytest.MonkeyPatch
+def test_info_describes_the_running_provider_like_the_certified_ones_clients_json(
+    op: DevProvider,
 ) -> None:
-    spec = importlib.util.spec_from_file_location("e2e_provider_shape", E2E_PROVIDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-
     info = op.info()
+    written = json.loads((info.files["private_key_jwt_keys"].parent / "clients.json").read_text())
 
-    assert {f.name for f in dataclasses.fields(module.ProviderInfo)} <= {
-        f.name for f in dataclasses.fields(ProviderInfo)
-    }
-    assert {f.name for f in dataclasses.fields(module.ClientInfo)} <= {
-        f.name for f in dataclasses.fields(ClientInfo)
-    }
+    assert isinstance(info.clients["client-basic"], ClientInfo)
+    assert written["issuer"] == info.issuer
+    assert {c["client_id"] for c in written["clients"]} == set(info.clients)
+    assert info.mtls_base is None
+    assert info.resources["urn:test:api:jwt"] == {"scope": "api:read api:write", "format": "jwt"}
     assert info.issuer == op.issuer
     assert info.users == {"alice": "wonderland", "bob": "builder"}
     assert info.clients["client-public"].auth_method == "none"
@@ -781,7 +770,18 @@ def test_describe_lists_every_client(op: DevProvider) -> None:
         assert f"  {client_id} " in out.getvalue()
 
 
-def test_the_oauth_provider_fixture_serves_discovery(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("conftest", "args"),
+    [
+        ("", ("-p", "no:grantflow", "-p", "grantflow.testing._plugin")),
+        ("from grantflow.testing import oauth_provider\n", ("-p", "no:grantflow")),
+    ],
+    ids=["plugin-module", "imported-fixture"],
+)
+def test_the_oauth_provider_fixture_serves_discovery(
+    pytester: pytest.Pytester, conftest: str, args: tuple[str, ...]
+) -> None:
+    pytester.makeconftest(conftest)
     pytester.makepyfile(
         """
         import requests
@@ -790,12 +790,15 @@ def test_the_oauth_provider_fixture_serves_discovery(pytester: pytest.Pytester) 
             doc = requests.get(oauth_provider.discovery_url, timeout=10).json()
             assert doc["issuer"] == oauth_provider.issuer
             assert oauth_provider.clients["client-basic"]["client_secret"]
+
+        def test_same_provider_for_the_session(oauth_provider):
+            assert oauth_provider.running
         """
     )
 
-    result = pytester.runpytest_inprocess("-p", "no:grantflow", "-p", "grantflow.testing._plugin")
+    result = pytester.runpytest_inprocess(*args)
 
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
 
 
 def test_failed_requests_echo_no_token_and_the_server_logs_nothing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,4 +57,4 @@ class Context:
     def user_claims(self, sub: str) -> dict[str, Any]:
         """A user's claims with ``sub`` (OpenID Connect Core §5.1); ``sub`` is the username."""
         user = self.users.get(sub, {})
-        return {"sub": sub, **dict(user.get("claims", {}))}
+        return {"sub": sub, **copy.deepcopy(dict(user.get("claims", {})))}
