@@ -22,6 +22,7 @@ from .errors import (
     MismatchingStateError,
     MissingTokenError,
     OAuthError,
+    TokenStoreError,
     UnsupportedTokenTypeError,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "OAuthError",
     "PrivateKeyJWT",
     "TokenStore",
+    "TokenStoreError",
     "UnsupportedTokenTypeError",
 ]
 

@@ -16,6 +16,7 @@ __all__ = [
     "MismatchingStateError",
     "MissingTokenError",
     "OAuthError",
+    "TokenStoreError",
     "UnsupportedTokenTypeError",
 ]
 
@@ -134,3 +135,9 @@ class InsecureTransportError(OAuthError):
     """An endpoint is plain ``http://`` on a host that is not loopback."""
 
     default_error = "insecure_transport"
+
+
+class TokenStoreError(OAuthError):
+    """A token store could not be read, written or locked (unreachable, or its lock timed out)."""
+
+    default_error = "token_store_error"
