@@ -121,8 +121,14 @@ class SessionBase(requests.Session):
                 last_error = exc
         raise last_error or InvalidResponseError(description="no discovery URL to try")
 
-    def _ensure_metadata(self) -> None:
-        if not self._metadata_loaded and self._discovery_source() is not None:
+    def _ensure_metadata(self, *, missing: bool = False) -> None:
+        """Load discovery on first need: always with ``server_metadata_url``; from an
+        ``issuer`` alone only when something is ``missing`` (an endpoint not given)."""
+        if self._metadata_loaded:
+            return
+        if self._explicit_metadata.get("server_metadata_url") or (
+            missing and self._discovery_source() is not None
+        ):
             self.load_server_metadata()
 
     def _uses_mtls(self) -> bool:
@@ -142,7 +148,7 @@ class SessionBase(requests.Session):
     def _optional_endpoint(self, name: str) -> str | None:
         """The URL of endpoint ``name``: explicit, else discovered; mTLS aliases for mTLS."""
         if name not in self._explicit_metadata:
-            self._ensure_metadata()
+            self._ensure_metadata(missing=True)
         if self._uses_mtls() and name in MTLS_ALIASED_ENDPOINTS:
             aliases = self.metadata.get("mtls_endpoint_aliases")
             if isinstance(aliases, Mapping) and isinstance(aliases.get(name), str):

@@ -84,7 +84,7 @@ class OpenIDMixin(SessionBase):
     def _id_token_rules(self, **overrides: Any) -> IDTokenRules:
         from .._core._id_token import IDTokenRules
 
-        self._ensure_metadata()
+        self._ensure_metadata(missing="issuer" not in self.metadata)
         issuer = self.metadata.get("issuer")
         if not issuer:
             raise InvalidIDTokenError(
