@@ -13,6 +13,7 @@ from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
+from ._retry import Snapshot, retry_hook
 
 if TYPE_CHECKING:
     from ._session import OAuth2Session
@@ -26,7 +27,9 @@ class OAuth2Auth(AuthBase):
     Without a ``client`` the token is sent as given, expired or not: nothing can renew it.
     With a ``client`` (an :class:`OAuth2Session`) a token that is due is renewed first,
     once for any number of threads, and the client's ``protected_request`` hooks run.
-    The auth keeps no per-request state, so one instance may serve many threads.
+    A ``401`` with ``error="invalid_token"`` then makes it renew the token and replay the
+    request once (``retry_on_invalid_token=False`` turns that off). The auth keeps no
+    per-request state, so one instance may serve many threads.
     """
 
     def __init__(
@@ -36,9 +39,11 @@ class OAuth2Auth(AuthBase):
         client: OAuth2Session | None = None,
         *,
         token_store: TokenStore | None = None,
+        retry_on_invalid_token: bool = True,
     ) -> None:
         self.token_placement = check_placement(token_placement)
         self.client = client
+        self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
 
     @classmethod
@@ -46,6 +51,7 @@ class OAuth2Auth(AuthBase):
         auth = cls.__new__(cls)
         auth.token_placement = client.token_placement
         auth.client = client
+        auth.retry_on_invalid_token = getattr(client, "retry_on_invalid_token", True)
         auth._source = source
         return auth
 
@@ -66,11 +72,25 @@ class OAuth2Auth(AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         client = self.client
-        token = self._source.token if client is None else client._current_token(self._source)
+        token = self._current()
         if token is None:
             raise MissingTokenError(
                 description="no access token: fetch one first (fetch_token) or give token="
             )
+        if client is not None and self.retry_on_invalid_token:
+            sent = str(token.get("access_token") or "")
+            hook = retry_hook(self._source, Snapshot.of(r), sent, self._current, self._apply)
+            r.register_hook("response", hook)  # type: ignore[no-untyped-call]
+        self._apply(r, token)
+        return r
+
+    def _current(self) -> OAuth2Token | None:
+        client = self.client
+        return self._source.token if client is None else client._current_token(self._source)
+
+    def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
+        """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
+        client = self.client
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
         url, headers, new_body = add_token(
             token, self.token_placement, r.url or "", dict(r.headers), body
@@ -87,7 +107,6 @@ class OAuth2Auth(AuthBase):
             r.headers["Content-Length"] = str(len(new_body.encode("utf-8")))
             if self.token_placement == "body" and "Content-Type" not in r.headers:
                 r.headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return r
 
     def __repr__(self) -> str:
         return (

@@ -68,6 +68,7 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
             if name in kwargs:
                 setattr(self, name, kwargs.pop(name))
         token_store = kwargs.pop("token_store", None)
+        self.retry_on_invalid_token: bool = kwargs.pop("retry_on_invalid_token", True)
         self.id_token_signed_response_alg: str | None = kwargs.pop(
             "id_token_signed_response_alg", None
         )

@@ -1,13 +1,16 @@
 """A caching token source with single-flight renewal.
 
-The fast path reads the current token without a lock. A token that is due takes the
-lock, checks again (another thread may have renewed it), takes the store's lock (cross-
-process for shared stores), reloads from the store (another process may have renewed
-it), and only then renews, once. A failed renewal keeps the old token.
+The fast path reads the current token without a lock. A token that is due makes the
+caller join the renewal in flight, or start one: the first caller (the leader) takes the
+store's lock (cross-process for shared stores), reloads from the store (another process
+may have renewed it), and only then renews, once; every caller that joined meanwhile
+waits for that one outcome. A failed renewal keeps the old token, and the next caller
+after it starts a new flight, so nothing is left poisoned or waiting.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +39,18 @@ class Lookup:
         return f"Lookup(has_token={self.token is not None}, renewed={self.renewed})"
 
 
+class _Flight:
+    """One renewal in progress: its leader fills in the outcome, then sets ``done``."""
+
+    __slots__ = ("done", "error", "leader", "token")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.leader = threading.get_ident()
+        self.token: OAuth2Token | None = None
+        self.error: BaseException | None = None
+
+
 class TokenSource:
     """Holds the current token and renews it at most once per expiry, for any number of threads."""
 
@@ -49,6 +64,10 @@ class TokenSource:
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
         self._lock = threading.Lock()
         self._clock = clock
+        self._flight: _Flight | None = None
+        # The access token a resource server rejected (RFC 6750 §3.1 invalid_token):
+        # treated as due even though its expiry says otherwise.
+        self._rejected: str | None = None
         stored = self._store.load()
         if stored is not None:
             self._token: OAuth2Token | None = OAuth2Token(stored)
@@ -75,19 +94,39 @@ class TokenSource:
             return None
         new = OAuth2Token.from_dict(token)
         self._token = new
+        self._rejected = None
         self._store.save(new)
         return new
 
     def is_fresh(self, token: OAuth2Token | None, leeway: int) -> bool:
-        """True when ``token`` exists and is not within ``leeway`` of its expiry."""
-        return token is not None and not token.is_expired(leeway, now=self._clock())
+        """True when ``token`` exists, was not rejected, and is not within ``leeway`` of expiry."""
+        if token is None or token.is_expired(leeway, now=self._clock()):
+            return False
+        rejected = self._rejected
+        return rejected is None or token.get("access_token") != rejected
+
+    def mark_rejected(self, access_token: str) -> bool:
+        """Treat the current token as due when ``access_token`` is still its access token.
+
+        A resource server answered ``invalid_token`` (RFC 6750 §3.1) to a request that
+        carried ``access_token``. When the current token has moved on already (another
+        thread renewed it), nothing changes, so N threads hitting the same 401 cause one
+        renewal. Returns whether the token was marked.
+        """
+        with self._lock:
+            current = self._token
+            if current is None or current.get("access_token") != access_token:
+                return False
+            self._rejected = access_token
+            return True
 
     def get(self, leeway: int, renew: Renewer | None) -> Lookup:
         """A fresh token, renewing it when due.
 
         Exactly one caller sees ``renewed=True`` for each renewal, so the application's
-        ``update_token`` callback runs once. Without ``renew`` the current token is
-        returned as is, expired or not.
+        ``update_token`` callback runs once. Callers that arrive while a renewal is in
+        flight wait for it and share its outcome, success or error. Without ``renew`` the
+        current token is returned as is, expired or not.
         """
         current = self._token
         if renew is None or self.is_fresh(current, leeway):
@@ -96,18 +135,62 @@ class TokenSource:
             current = self._token
             if self.is_fresh(current, leeway):
                 return Lookup(current)
-            with self._store.lock():
-                stored = self._store.load()
-                if stored is not None:
-                    candidate = OAuth2Token(stored)
-                    if self.is_fresh(candidate, leeway):
-                        self._token = candidate
-                        return Lookup(candidate)
-                    current = candidate
-                new = renew(current)
-                self._store.save(new)
-                self._token = new
+            flight = self._flight
+            if flight is not None and flight.leader == threading.get_ident():
+                # Renewing code asked for the token again (a hook, say): waiting for
+                # our own flight would deadlock, so it gets the token as it is.
+                return Lookup(current)
+            leading = flight is None
+            if flight is None:
+                flight = self._flight = _Flight()
+        if not leading:
+            return self._follow(flight)
+        try:
+            lookup = self._renew(current, leeway, renew)
+            flight.token = lookup.token
+            return lookup
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._flight = None
+            flight.done.set()
+
+    def _follow(self, flight: _Flight) -> Lookup:
+        flight.done.wait()
+        error = flight.error
+        if error is not None:
+            clone = _copy_error(error)
+            if clone is error:
+                raise error
+            raise clone from error
+        return Lookup(flight.token)
+
+    def _renew(self, current: OAuth2Token | None, leeway: int, renew: Renewer) -> Lookup:
+        """Under the store's lock: take a fresh stored token, else renew and save."""
+        with self._store.lock():
+            stored = self._store.load()
+            if stored is not None:
+                candidate = OAuth2Token(stored)
+                if self.is_fresh(candidate, leeway):
+                    self._token = candidate
+                    return Lookup(candidate)
+                current = candidate
+            new = renew(current)
+            self._store.save(new)
+            self._token = new
+            self._rejected = None
         return Lookup(new, renewed=True, previous=current)
 
     def __repr__(self) -> str:
         return f"TokenSource(store={self._store!r}, has_token={self._token is not None})"
+
+
+def _copy_error(error: BaseException) -> BaseException:
+    """A copy of the leader's error for one follower (a shared instance's traceback would mix)."""
+    try:
+        clone = copy.copy(error)
+    except Exception:
+        return error
+    return clone.with_traceback(None)

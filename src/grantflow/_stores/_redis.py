@@ -1,0 +1,138 @@
+"""A token in Redis, shared by a fleet of processes (``pip install grantflow[redis]``).
+
+The token is stored as JSON under a namespaced key with a TTL, so abandoned tokens go
+away by themselves. ``lock()`` is a Redis lock with an expiry: a holder that crashes
+mid-renewal blocks the fleet only until the lock expires. ``redis`` is imported when a
+store is built, never by ``import grantflow``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from ..errors import TokenStoreError
+from ._base import decode_token, encode_token
+
+__all__ = ["RedisTokenStore"]
+
+#: TTL of a token that can be renewed (it has a refresh token) or has no expiry.
+DEFAULT_RENEWABLE_TTL_S = 30 * 24 * 3600
+
+
+class RedisTokenStore:
+    """Keeps the token under ``namespace + key`` in Redis; ``lock()`` is a distributed lock.
+
+    ``client`` is a ``redis.Redis`` (give it ``socket_timeout`` and
+    ``socket_connect_timeout`` so an unreachable server fails fast). ``ttl`` fixes the
+    key's TTL in seconds; by default a token without a refresh token lives until its
+    ``expires_at`` and any other for 30 days. ``lock_expiry`` is how long a lock holder
+    may take before the lock frees itself; ``lock_timeout`` bounds the wait for it. Redis
+    failures become :class:`~grantflow.errors.TokenStoreError`.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        key: str = "default",
+        *,
+        namespace: str = "grantflow:token:",
+        ttl: int | None = None,
+        lock_expiry: float = 30.0,
+        lock_timeout: float = 60.0,
+    ) -> None:
+        import redis.exceptions
+
+        self._errors: tuple[type[BaseException], ...] = (redis.exceptions.RedisError,)
+        self._lock_error: type[BaseException] = redis.exceptions.LockError
+        self.client = client
+        self.key = f"{namespace}{key}"
+        self.lock_key = f"{self.key}:lock"
+        self.ttl = ttl
+        self.lock_expiry = lock_expiry
+        self.lock_timeout = lock_timeout
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored token; None when there is none or it cannot be parsed (with a warning)."""
+        with self._translated("read"):
+            raw = self.client.get(self.key)
+        if raw is None:
+            return None
+        return decode_token(raw, f"the Redis key {self.key!r}")
+
+    def save(self, token: dict[str, Any]) -> None:
+        """Store the token with its TTL (one ``SET ... EX``, so it is never left without one)."""
+        data = encode_token(token)
+        with self._translated("write"):
+            self.client.set(self.key, data, ex=self._ttl_for(token))
+
+    def clear(self) -> None:
+        """Delete the stored token."""
+        with self._translated("delete"):
+            self.client.delete(self.key)
+
+    def lock(self) -> AbstractContextManager[Any]:
+        """A lock shared by every process on this Redis, freed after ``lock_expiry``."""
+        return self._locked()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._translated("lock"):
+            lock = self.client.lock(
+                self.lock_key,
+                timeout=self.lock_expiry,
+                sleep=0.01,
+                blocking_timeout=self.lock_timeout,
+                thread_local=False,
+            )
+            acquired = lock.acquire()
+        if not acquired:
+            raise TokenStoreError(
+                description=f"timed out after {self.lock_timeout:g} s waiting for the lock "
+                f"{self.lock_key!r}"
+            )
+        try:
+            yield
+        finally:
+            self._release(lock)
+
+    def _release(self, lock: Any) -> None:
+        try:
+            lock.release()
+        except self._lock_error:
+            # Our lock expired while we held it: another process may have renewed too.
+            warnings.warn(
+                f"the Redis lock {self.lock_key!r} expired before its holder finished; "
+                "raise lock_expiry above the token endpoint's response time",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        except self._errors as exc:
+            raise TokenStoreError(
+                description=f"cannot release the Redis lock {self.lock_key!r} "
+                f"({type(exc).__name__})"
+            ) from exc
+
+    def _ttl_for(self, token: dict[str, Any]) -> int:
+        if self.ttl is not None:
+            return self.ttl
+        expires_at = token.get("expires_at")
+        if token.get("refresh_token") or not isinstance(expires_at, (int, float)):
+            return DEFAULT_RENEWABLE_TTL_S
+        return max(int(expires_at - time.time()), 1)
+
+    @contextmanager
+    def _translated(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as exc:
+            raise TokenStoreError(
+                description=f"cannot {action} the Redis key {self.key!r} "
+                f"({type(exc).__name__}); is the server reachable?"
+            ) from exc
+
+    def __repr__(self) -> str:
+        return f"RedisTokenStore(key={self.key!r})"
