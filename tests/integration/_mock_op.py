@@ -222,7 +222,8 @@ class MockOP:
     ``signing_key`` (the default key minting uses), ``token_claims`` (merged into
     the ID tokens the token endpoint issues), ``token_mint`` (how they are signed: the
     keyword arguments of :meth:`mint`), ``token_reply`` (replaces the token
-    endpoint), ``userinfo_reply`` and ``stalled`` (paths that never answer until close).
+    endpoint), ``userinfo_reply``, ``replies`` (a fixed answer for a path, before any
+    other) and ``stalled`` (paths that never answer until close).
     """
 
     def __init__(self, *, issuer_path: str = "") -> None:
@@ -236,6 +237,7 @@ class MockOP:
         self._lock = threading.Lock()
         self._release = threading.Event()
         self.stalled: set[str] = set()
+        self.replies: dict[str, Reply] = {}
         self.metadata: dict[str, Any] = {
             "issuer": self.issuer,
             "authorization_endpoint": self.url("/authorize"),
@@ -419,6 +421,8 @@ class MockOP:
     def _answer(self, recorded: Recorded) -> Reply:
         with self._lock:
             self.requests.append(recorded)
+        if recorded.path in self.replies:
+            return self.replies[recorded.path]
         if recorded.path in self.stalled:
             self._release.wait(30)
             return Reply(503)
@@ -430,7 +434,7 @@ class MockOP:
             return self.token_reply(recorded) if self.token_reply else self._token(recorded)
         if recorded.path == "/userinfo":
             return self.userinfo_reply
-        return json_reply({"error": "not_found"}, status=404)
+        return Reply(404, {"Content-Type": "text/plain"}, b"Not Found")
 
     def _token(self, recorded: Recorded) -> Reply:
         """The default token endpoint: redeem a code issued by :meth:`authorize`."""
