@@ -1,0 +1,134 @@
+"""``grantflow discover`` and ``grantflow decode``: look at a server or a JWT.
+
+``discover`` prints the metadata document after the library checked that its ``issuer``
+is the one asked for (RFC 8414 §3.3). ``decode`` prints a JWT's header and claims; it
+believes nothing unless ``--verify`` checked the signature with the issuer's keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .. import OAuth2Session
+from ._console import Console
+from ._exit import EXIT_OK, EXIT_STATUS_HELP
+from ._jwt import decode_unverified, verify_jwt
+
+__all__ = ["add_inspect_parsers"]
+
+_FIELDS = ("id_token", "access_token", "refresh_token")
+
+
+def add_inspect_parsers(subparsers: Any) -> None:
+    """Register ``discover`` and ``decode``."""
+    discover = subparsers.add_parser(
+        "discover",
+        help="fetch and check an issuer's metadata",
+        description="Fetch an issuer's metadata (OpenID Connect Discovery, else RFC 8414) "
+        "and print it as JSON after checking its issuer.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    discover.add_argument("issuer", metavar="ISSUER", help="issuer URL or metadata URL")
+    _add_transport(discover)
+    discover.set_defaults(run=_run_discover)
+
+    decode = subparsers.add_parser(
+        "decode",
+        help="show a JWT's header and claims",
+        description="Print a JWT's header and claims as JSON. Without --verify nothing is "
+        "checked: do not trust what you read.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    decode.add_argument(
+        "jwt",
+        metavar="JWT",
+        nargs="?",
+        default="-",
+        help="the JWT, or '-' (the default) to read it from stdin; JSON printed by "
+        "'grantflow token' works too",
+    )
+    decode.add_argument(
+        "--field", choices=_FIELDS, help="which token of a JSON input (default: id_token)"
+    )
+    decode.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the signature with the issuer's JWKS, and iss, exp, nbf, iat",
+    )
+    decode.add_argument("--issuer", metavar="URL", help="the issuer whose keys --verify uses")
+    decode.add_argument("--jwks-uri", metavar="URL", help="take the keys from this URL instead")
+    decode.add_argument(
+        "--client-id",
+        help="with --verify: validate it as this client's ID token (OIDC Core §3.1.3.7)",
+    )
+    _add_transport(decode)
+    decode.set_defaults(run=_run_decode)
+
+
+def _add_transport(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ca-bundle", metavar="FILE", help="trust the CA certificates in FILE")
+    parser.add_argument(
+        "--http-timeout", type=float, default=30.0, metavar="SECONDS", help="default: 30"
+    )
+
+
+def _session(args: argparse.Namespace, issuer: str | None, **metadata: Any) -> OAuth2Session:
+    if issuer:
+        key = "server_metadata_url" if "/.well-known/" in issuer else "issuer"
+        metadata[key] = issuer
+    if args.ca_bundle:
+        metadata["verify"] = args.ca_bundle
+    return OAuth2Session(default_timeout=args.http_timeout, **metadata)
+
+
+def _run_discover(args: argparse.Namespace, console: Console) -> int:
+    with _session(args, args.issuer) as session:
+        metadata = session.load_server_metadata()
+    console.note(f"grantflow: metadata of {metadata.get('issuer')} (issuer checked)")
+    console.result(metadata)
+    return EXIT_OK
+
+
+def _read_jwt(args: argparse.Namespace) -> str:
+    text = sys.stdin.read() if args.jwt == "-" else args.jwt
+    text = text.strip()
+    if not text.startswith("{"):
+        return text
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise ValueError("the input looks like JSON but does not parse") from None
+    for name in (args.field,) if args.field else _FIELDS:
+        value = document.get(name) if isinstance(document, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    raise ValueError(f"the JSON input has no {args.field or 'id_token or access_token'}")
+
+
+def _run_decode(args: argparse.Namespace, console: Console) -> int:
+    value = _read_jwt(args)
+    if not args.verify:
+        decoded = decode_unverified(value)
+        console.note("grantflow: decoded WITHOUT checking the signature (use --verify)")
+        console.result(decoded)
+        return EXIT_OK
+    if not args.issuer and not args.jwks_uri:
+        raise ValueError("--verify needs --issuer or --jwks-uri: whose keys should sign it?")
+    extra = {"jwks_uri": args.jwks_uri} if args.jwks_uri else {}
+    with _session(args, args.issuer, client_id=args.client_id, **extra) as session:
+        if args.client_id:
+            # The library's own ID token rules: signature, iss, aud, azp, exp, iat.
+            claims = session.parse_id_token(value)
+            decoded = {"header": decode_unverified(value)["header"], "claims": claims}
+        else:
+            jwks = session.fetch_jwk_set()
+            issuer = session.metadata.get("issuer") if args.issuer else None
+            decoded = verify_jwt(value, jwks, issuer=issuer)
+    console.note("grantflow: signature verified with the issuer's keys; claims checked")
+    console.result(decoded)
+    return EXIT_OK

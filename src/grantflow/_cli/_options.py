@@ -1,0 +1,195 @@
+"""Options shared by the commands that talk to a server, and the session they describe.
+
+Everything is built through grantflow's public API: the command is a client of the
+library like any other, so what it checks (state, PKCE, ``iss``, the ID token) is
+exactly what the library checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .. import ClientSecretJWT, OAuth2Session, PrivateKeyJWT
+from ._console import Console
+from ._secrets import SecretOption, add_secret_options
+
+__all__ = [
+    "AUTH_METHODS",
+    "CLIENT_SECRET",
+    "add_client_options",
+    "add_server_options",
+    "build_session",
+    "client_credential",
+    "declared_alg",
+    "load_private_key",
+    "server_metadata",
+]
+
+AUTH_METHODS = (
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+    "none",
+)
+_SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client_secret_jwt"})
+_TLS_METHODS = frozenset({"tls_client_auth", "self_signed_tls_client_auth"})
+
+CLIENT_SECRET = SecretOption("client-secret", "the client secret", "GRANTFLOW_CLIENT_SECRET")
+
+_ENDPOINTS = (
+    ("authorization-endpoint", "authorization_endpoint"),
+    ("token-endpoint", "token_endpoint"),
+    ("revocation-endpoint", "revocation_endpoint"),
+    ("introspection-endpoint", "introspection_endpoint"),
+    ("userinfo-endpoint", "userinfo_endpoint"),
+    ("jwks-uri", "jwks_uri"),
+)
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--issuer`` (discovery) and explicit endpoints, which win over discovered ones."""
+    group = parser.add_argument_group("server")
+    group.add_argument(
+        "--issuer",
+        metavar="URL",
+        default=os.environ.get("GRANTFLOW_ISSUER"),
+        help="the issuer: its endpoints are discovered (OpenID Connect Discovery, RFC 8414); "
+        "a URL containing /.well-known/ is taken as the metadata document itself "
+        "(default: $GRANTFLOW_ISSUER)",
+    )
+    for flag, name in _ENDPOINTS:
+        group.add_argument(f"--{flag}", dest=name, metavar="URL", help=f"the {name}")
+    group.add_argument(
+        "--ca-bundle", metavar="FILE", help="trust the CA certificates in FILE for HTTPS"
+    )
+    group.add_argument(
+        "--http-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="timeout of each HTTP request (default: 30)",
+    )
+
+
+def add_client_options(parser: argparse.ArgumentParser) -> None:
+    """The client's identity and how it authenticates (RFC 6749 §2.3, RFC 7523, RFC 8705)."""
+    group = parser.add_argument_group("client")
+    group.add_argument(
+        "--client-id",
+        default=os.environ.get("GRANTFLOW_CLIENT_ID"),
+        help="the client identifier (default: $GRANTFLOW_CLIENT_ID)",
+    )
+    add_secret_options(group, CLIENT_SECRET)
+    group.add_argument(
+        "--private-key",
+        metavar="FILE",
+        help="private key for private_key_jwt (PEM, a JWK or a JWK Set in JSON)",
+    )
+    group.add_argument("--cert", metavar="FILE", help="client certificate (PEM) for mutual TLS")
+    group.add_argument("--key", metavar="FILE", help="the client certificate's private key")
+    group.add_argument(
+        "--auth-method",
+        choices=AUTH_METHODS,
+        help="client authentication at the token endpoint (default: private_key_jwt with "
+        "--private-key, tls_client_auth with --cert, client_secret_basic with a secret, "
+        "else none)",
+    )
+    group.add_argument(
+        "--alg", help="signing algorithm of JWT client assertions and bearer-grant assertions"
+    )
+
+
+def server_metadata(args: argparse.Namespace) -> dict[str, Any]:
+    """Session keyword arguments for the server: discovery source and explicit endpoints."""
+    metadata: dict[str, Any] = {}
+    issuer: str | None = getattr(args, "issuer", None)
+    if issuer:
+        key = "server_metadata_url" if "/.well-known/" in issuer else "issuer"
+        metadata[key] = issuer
+    for _flag, name in _ENDPOINTS:
+        value = getattr(args, name, None)
+        if value:
+            metadata[name] = value
+    return metadata
+
+
+def load_private_key(path: str) -> Any:
+    """A private key file as the library takes it: a JWK / JWK Set dict, or PEM text."""
+    text = Path(path).read_text(encoding="utf-8")
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise ValueError(f"{path} looks like JSON but does not parse") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} is not a JWK or a JWK Set")
+        return data
+    return text
+
+
+def declared_alg(key: Any) -> str | None:
+    """The ``alg`` a JWK declares (the first signing key's, for a set)."""
+    if isinstance(key, dict):
+        listed = key.get("keys")
+        candidates: list[Any] = listed if isinstance(listed, list) else [key]
+        for jwk in candidates:
+            if isinstance(jwk, dict) and isinstance(jwk.get("alg"), str) and "d" in jwk:
+                return str(jwk["alg"])
+    return None
+
+
+def client_credential(args: argparse.Namespace, console: Console) -> tuple[Any, Any]:
+    """The client's credential and its token-endpoint auth method (a name or an object)."""
+    secret = CLIENT_SECRET.resolve(args, console)
+    key = load_private_key(args.private_key) if args.private_key else None
+    if bool(args.cert) != bool(args.key):
+        raise ValueError("--cert and --key go together")
+    method = args.auth_method
+    if method is None:
+        if key is not None:
+            method = "private_key_jwt"
+        elif args.cert:
+            method = "tls_client_auth"
+        else:
+            method = "client_secret_basic" if secret else "none"
+    if method in _SECRET_METHODS and not secret:
+        raise ValueError(
+            f"{method} needs a client secret: give --client-secret-file FILE, "
+            f"--client-secret-env VAR or set {CLIENT_SECRET.default_env}"
+        )
+    if method == "private_key_jwt":
+        if key is None:
+            raise ValueError("private_key_jwt needs --private-key FILE")
+        alg = args.alg or declared_alg(key)
+        return key, PrivateKeyJWT(alg=alg) if alg else method
+    if method in _TLS_METHODS and not args.cert:
+        raise ValueError(f"{method} needs --cert FILE and --key FILE")
+    if method == "client_secret_jwt" and args.alg:
+        return secret, ClientSecretJWT(alg=args.alg)
+    return (secret if method != "none" else None), method
+
+
+def build_session(args: argparse.Namespace, console: Console, **options: Any) -> OAuth2Session:
+    """An :class:`OAuth2Session` for the client and server the options describe."""
+    if not args.client_id:
+        raise ValueError("--client-id is required (or set GRANTFLOW_CLIENT_ID)")
+    credential, method = client_credential(args, console)
+    kwargs: dict[str, Any] = {**server_metadata(args), **options}
+    if args.cert:
+        kwargs["cert"] = (args.cert, args.key)
+    if args.ca_bundle:
+        kwargs["verify"] = args.ca_bundle
+    return OAuth2Session(
+        args.client_id,
+        credential,
+        token_endpoint_auth_method=method,
+        default_timeout=args.http_timeout,
+        **kwargs,
+    )

@@ -1,0 +1,303 @@
+"""``grantflow token``: obtain a token with any grant and print it as JSON.
+
+The authorization code flow runs as a native app does (RFC 8252): a loopback listener on
+a free port, the system browser, PKCE S256, and the library's checks of ``state``,
+``iss`` (RFC 9207) and the ID token before a token is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import sys
+import threading
+import time
+import webbrowser
+from typing import Any
+
+from .. import AssertionSession, OAuth2Session, OAuth2Token
+from ._console import Console
+from ._exit import EXIT_OK, EXIT_STATUS_HELP
+from ._jwt import decode_unverified, looks_like_jwt
+from ._loopback import DEFAULT_REDIRECT_URI, LoopbackReceiver
+from ._options import (
+    CLIENT_SECRET,
+    add_client_options,
+    add_server_options,
+    build_session,
+    client_credential,
+    declared_alg,
+    load_private_key,
+    server_metadata,
+)
+from ._secrets import SecretOption, add_secret_options
+
+__all__ = ["add_grant_options", "add_token_parser", "emit_token", "grant_params"]
+
+GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token", "jwt-bearer")
+PASSWORD = SecretOption("password", "the resource owner's password", "GRANTFLOW_PASSWORD")
+
+_DESCRIPTION = """\
+Obtain a token and print it as JSON on stdout (notes go to stderr).
+
+  grantflow token --issuer https://idp.example --client-id app --scope "openid profile"
+  grantflow token --issuer URL --client-id m2m --client-secret-file s.txt \\
+      --grant client_credentials
+"""
+
+
+def add_grant_options(parser: argparse.ArgumentParser) -> None:
+    """``--scope``, ``--audience``, ``--resource``, ``--param`` and ``--decode``."""
+    group = parser.add_argument_group("request")
+    group.add_argument("--scope", help="space-separated scopes to ask for")
+    group.add_argument("--audience", help="the audience parameter some servers expect")
+    group.add_argument(
+        "--resource",
+        action="append",
+        metavar="URI",
+        help="an RFC 8707 resource indicator (repeatable)",
+    )
+    group.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra parameter (repeatable); for the code flow it goes into the "
+        "authorization request, for the others into the token request",
+    )
+    group.add_argument(
+        "--decode", action="store_true", help="add the decoded claims of JWTs under 'decoded'"
+    )
+
+
+def add_token_parser(subparsers: Any) -> None:
+    """Register ``grantflow token``."""
+    parser = subparsers.add_parser(
+        "token",
+        help="obtain a token with any grant",
+        description=_DESCRIPTION,
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_server_options(parser)
+    add_client_options(parser)
+    parser.add_argument(
+        "--grant",
+        choices=GRANTS,
+        default="authorization_code",
+        help="the grant to use (default: authorization_code)",
+    )
+    add_grant_options(parser)
+    code = parser.add_argument_group("authorization code flow")
+    code.add_argument(
+        "--redirect-uri",
+        default=DEFAULT_REDIRECT_URI,
+        help="loopback redirect URI as registered; its port is chosen at run time "
+        f"(RFC 8252 §7.3) unless given (default: {DEFAULT_REDIRECT_URI})",
+    )
+    code.add_argument(
+        "--no-browser", action="store_true", help="print the URL instead of opening a browser"
+    )
+    code.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for the browser to come back (default: 300)",
+    )
+    password = parser.add_argument_group("password grant")
+    password.add_argument("--username", help="the resource owner's user name")
+    add_secret_options(password, PASSWORD)
+    refresh = parser.add_argument_group("refresh_token grant")
+    from ._manage import REFRESH_TOKEN
+
+    add_secret_options(refresh, REFRESH_TOKEN)
+    bearer = parser.add_argument_group("jwt-bearer grant (RFC 7523 §2.1)")
+    bearer.add_argument("--assertion-issuer", help="the assertion's iss (default: the client id)")
+    bearer.add_argument("--subject", help="the assertion's sub (default: none)")
+    bearer.add_argument(
+        "--assertion-audience", help="the assertion's aud (default: the token endpoint)"
+    )
+    parser.set_defaults(run=run)
+
+
+def grant_params(args: argparse.Namespace, *, code_flow: bool = False) -> dict[str, Any]:
+    """The extra request parameters the options give (``--param``, audience, resource)."""
+    params: dict[str, Any] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--param takes NAME=VALUE, got {name or item!r} without '='")
+        params.setdefault(name, []).append(value)
+    flat: dict[str, Any] = {k: v[0] if len(v) == 1 else v for k, v in params.items()}
+    if args.audience and code_flow:
+        flat["audience"] = args.audience
+    if args.resource:
+        flat["resource"] = list(args.resource)
+    return flat
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Run the chosen grant and print the token."""
+    if args.grant == "authorization_code":
+        token = _code_flow(args, console)
+    elif args.grant == "jwt-bearer":
+        token = _jwt_bearer(args, console)
+    elif args.grant == "refresh_token":
+        from ._manage import refresh
+
+        token = refresh(args, console)
+    else:
+        token = _token_request(args, console)
+    emit_token(token, args, console)
+    return EXIT_OK
+
+
+def _token_params(args: argparse.Namespace) -> dict[str, Any]:
+    params = grant_params(args)
+    if args.audience:
+        params["audience"] = args.audience
+    return params
+
+
+def _token_request(args: argparse.Namespace, console: Console) -> OAuth2Token:
+    """client_credentials or password: one request to the token endpoint."""
+    params = _token_params(args)
+    with build_session(args, console, scope=args.scope) as session:
+        if args.grant == "password":
+            username, password = _resource_owner(args, console)
+            return session.fetch_token(username=username, password=password, **params)
+        return session.fetch_token(grant_type="client_credentials", **params)
+
+
+def _resource_owner(args: argparse.Namespace, console: Console) -> tuple[str, str]:
+    if not args.username:
+        raise ValueError("the password grant needs --username")
+    password = PASSWORD.resolve(args, console)
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.username}: ")
+    if not password:
+        raise ValueError(
+            "the password grant needs a password: --password-file FILE, "
+            f"--password-env VAR or {PASSWORD.default_env}"
+        )
+    return args.username, password
+
+
+def _code_flow(args: argparse.Namespace, console: Console) -> OAuth2Token:
+    """Authorization code + PKCE through the system browser and a loopback listener."""
+    with LoopbackReceiver(args.redirect_uri) as receiver:
+        session = build_session(args, console, scope=args.scope, redirect_uri=receiver.redirect_uri)
+        with session:
+            callback = _authorize(session, receiver, args, console)
+            console.note("grantflow: redirect received; checking it and redeeming the code")
+            resource: dict[str, Any] = {"resource": list(args.resource)} if args.resource else {}
+            return session.fetch_token(authorization_response=callback, **resource)
+
+
+def _authorize(
+    session: OAuth2Session,
+    receiver: LoopbackReceiver,
+    args: argparse.Namespace,
+    console: Console,
+) -> str:
+    """Send the user to the authorization endpoint; return the callback URL that came back."""
+    url, _state = session.create_authorization_url(**grant_params(args, code_flow=True))
+    console.note(f"grantflow: listening for the redirect on {receiver.redirect_uri}")
+    console.note("Open this URL in a browser to sign in:")
+    console.note()
+    console.note(f"    {url}")
+    console.note()
+    if not args.no_browser:
+        _open_browser(url)
+    console.note(f"Waiting up to {args.timeout:g} s for the redirect (Ctrl-C to cancel).")
+    return receiver.wait(args.timeout, console.countdown)
+
+
+def _open_browser(url: str) -> None:
+    """Open ``url`` in the system browser without holding up the listener.
+
+    Some launchers (a ``BROWSER`` command, ``xdg-open`` on a slow desktop) only return
+    when the browser does, so the call runs on its own thread; the URL is printed too.
+    """
+
+    def launch() -> None:
+        with contextlib.suppress(webbrowser.Error, OSError):
+            webbrowser.open(url)
+
+    threading.Thread(target=launch, name="grantflow-browser", daemon=True).start()
+
+
+def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
+    """RFC 7523 §2.1: the client pays for the token with an assertion it signs."""
+    secret = CLIENT_SECRET.resolve(args, console)
+    key: Any = load_private_key(args.private_key) if args.private_key else secret
+    if key is None:
+        raise ValueError("the jwt-bearer grant signs with --private-key FILE or a client secret")
+    alg = args.alg or declared_alg(key) or ("RS256" if args.private_key else "HS256")
+    issuer = args.assertion_issuer or args.client_id
+    if not issuer:
+        raise ValueError("the jwt-bearer grant needs --assertion-issuer or --client-id")
+    metadata = server_metadata(args)
+    token_endpoint = metadata.pop("token_endpoint", None) or _discovered_token_endpoint(args)
+    options: dict[str, Any] = {}
+    if args.auth_method:
+        # RFC 7523 §3.1: client authentication is optional with this grant; only on request.
+        credential, method = client_credential(args, console)
+        options.update(client_secret=credential, token_endpoint_auth_method=method)
+    if args.ca_bundle:
+        options["verify"] = args.ca_bundle
+    with AssertionSession(
+        token_endpoint,
+        issuer=issuer,
+        subject=args.subject,
+        audience=args.assertion_audience,
+        key=key,
+        alg=alg,
+        scope=args.scope,
+        client_id=args.client_id if args.auth_method else None,
+        default_timeout=args.http_timeout,
+        **options,
+    ) as session:
+        return session.fetch_token(**_token_params(args))
+
+
+def _discovered_token_endpoint(args: argparse.Namespace) -> str:
+    metadata = server_metadata(args)
+    if not metadata:
+        raise ValueError("give --issuer or --token-endpoint")
+    verify = args.ca_bundle or True
+    with OAuth2Session(default_timeout=args.http_timeout, verify=verify, **metadata) as session:
+        endpoint = session.load_server_metadata().get("token_endpoint")
+    if not isinstance(endpoint, str) or not endpoint:
+        raise ValueError("the server metadata names no token_endpoint: give --token-endpoint")
+    return endpoint
+
+
+def emit_token(token: OAuth2Token, args: argparse.Namespace, console: Console) -> None:
+    """Print the token as JSON on stdout and a summary without any token on stderr."""
+    output: dict[str, Any] = dict(token)
+    if getattr(args, "decode", False):
+        decoded: dict[str, Any] = {}
+        for name in ("access_token", "id_token", "refresh_token"):
+            value = token.get(name)
+            if isinstance(value, str) and looks_like_jwt(value):
+                decoded[name] = decode_unverified(value)
+        output["decoded"] = decoded
+    console.note(_summary(token))
+    console.result(output)
+
+
+def _summary(token: OAuth2Token) -> str:
+    parts = [f"grantflow: got a {token.get('token_type', 'token')} access token"]
+    expires_at = token.get("expires_at")
+    if isinstance(expires_at, (int, float)):
+        parts.append(f"expiring in {max(0, int(expires_at - time.time()))} s")
+    if token.get("scope"):
+        parts.append(f"scope {token['scope']!r}")
+    parts.append("with a refresh token" if token.get("refresh_token") else "no refresh token")
+    claims = token.get("userinfo")
+    if isinstance(claims, dict):
+        parts.append(f"ID token validated (sub {claims.get('sub')!r})")
+    return ", ".join(parts)
