@@ -20,7 +20,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,30 @@ class _CountingAdapter(HTTPAdapter):
             with self._lock:
                 self.posts += 1
         return super().send(request, **kwargs)
+
+
+def run_threads(count: int, work: Callable[[], Any]) -> list[Any]:
+    """Run ``work`` in ``count`` threads released together; results or exceptions, in order.
+
+    Fails when a thread is still running after the deadline: none may be left waiting.
+    """
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def target(index: int) -> None:
+        barrier.wait(timeout=DEADLINE_S)
+        try:
+            results[index] = work()
+        except Exception as exc:
+            results[index] = exc
+
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(DEADLINE_S)
+    assert not any(t.is_alive() for t in threads), "a thread was left waiting"
+    return results
 
 
 def _store(spec: dict[str, Any]) -> Any:

@@ -90,8 +90,8 @@ def start(directory: Path) -> RedisServer:
         time.sleep(0.02)
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+@pytest.fixture(name="redis_server", scope="session")
+def redis_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One Redis per test session."""
     server = start(tmp_path_factory.mktemp("redis"))
     try:
@@ -100,8 +100,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         server.stop()
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+@pytest.fixture(name="own_redis")
+def own_redis_fixture(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test's own, which the test may stop."""
     server = start(tmp_path)
     try:

@@ -6,6 +6,7 @@ It listens on 127.0.0.1 (a free port) in a background thread and plays both role
   waits ``delay`` seconds first (a slow provider widens every race). Refresh tokens
   rotate: each one works once; presenting a used one is ``invalid_grant`` and, as real
   providers do on reuse, revokes every token of the family.
+- ``/scoped``: always ``401`` with ``error="insufficient_scope"`` (nothing to renew).
 - ``/api`` (any method): a resource that accepts a live access token (header, query or
   form body) and echoes the body it received; anything else is ``401`` with
   ``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750 §3.1).
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import pytest
 
 ACCESS_TTL_S = 3600
 
@@ -224,6 +227,12 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["WWW-Authenticate"] = 'Bearer realm="api", error="invalid_token"'
             self._answer(status, answer, extra)
             return
+        if parts.path == "/scoped":
+            # A token that is valid but not enough: 401 without invalid_token.
+            state.api(None, body)
+            challenge = 'Bearer error="insufficient_scope", scope="admin"'
+            self._answer(401, {}, {"WWW-Authenticate": challenge})
+            return
         self._answer(404, {"error": "not_found"}, {})
 
     do_GET = do_POST = do_PUT = _handle
@@ -247,6 +256,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, state: TokenServer) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
+
+
+@pytest.fixture(name="server")
+def server_fixture() -> Iterator[TokenServer]:
+    """A running :class:`TokenServer` whose token endpoint answers after 100 ms."""
+    with running(delay=0.1) as state:
+        yield state
 
 
 @contextmanager

@@ -8,15 +8,14 @@ show in the count and make API calls fail. Assertions are on counts, never durat
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from _fleet import storm
-from _redis import RedisServer, redis_server  # noqa: F401
-from _token_server import TokenServer, running
+from _fleet import run_threads, storm
+from _redis import RedisServer, redis_server_fixture  # noqa: F401
+from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import MemoryTokenStore, OAuth2Auth, OAuth2Session, OAuthError
 from grantflow._stores._file import FileTokenStore
@@ -24,13 +23,6 @@ from grantflow._stores._redis import RedisTokenStore
 
 THREADS = 32
 PROCESSES = 8
-JOIN_DEADLINE_S = 120.0
-
-
-@pytest.fixture
-def server() -> Iterator[TokenServer]:
-    with running(delay=0.1) as state:
-        yield state
 
 
 class Renewals:
@@ -43,27 +35,6 @@ class Renewals:
     def __call__(self, token: Any, **kwargs: Any) -> None:
         with self._lock:
             self.calls.append(kwargs)
-
-
-def run_threads(count: int, work: Callable[[], Any]) -> list[Any]:
-    """Run ``work`` in ``count`` threads released together; results or exceptions, in order."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def target(index: int) -> None:
-        barrier.wait(timeout=JOIN_DEADLINE_S)
-        try:
-            results[index] = work()
-        except Exception as exc:
-            results[index] = exc
-
-    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_DEADLINE_S)
-    assert not any(t.is_alive() for t in threads), "a thread was left waiting"
-    return results
 
 
 def session_for(server: TokenServer, **kwargs: Any) -> OAuth2Session:
@@ -229,7 +200,7 @@ def test_processes_sharing_a_file_store_send_one_refresh(
 
 def test_processes_sharing_a_redis_store_send_one_refresh(
     server: TokenServer,
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
 ) -> None:
     store = {"kind": "redis", "port": redis_server.port, "key": "fleet-refresh"}
     RedisTokenStore(redis_server.client(), "fleet-refresh").save(server.issue(expired=True))
@@ -241,7 +212,7 @@ def test_processes_sharing_a_redis_store_send_one_refresh(
 
 def test_processes_sharing_a_redis_store_fetch_one_client_credentials_token(
     server: TokenServer,
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
 ) -> None:
     RedisTokenStore(redis_server.client(), "fleet-cc").clear()
     store = {"kind": "redis", "port": redis_server.port, "key": "fleet-cc"}

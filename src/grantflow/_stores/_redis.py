@@ -26,8 +26,8 @@ DEFAULT_RENEWABLE_TTL_S = 30 * 24 * 3600
 class RedisTokenStore:
     """Keeps the token under ``namespace + key`` in Redis; ``lock()`` is a distributed lock.
 
-    ``client`` is a ``redis.Redis`` (give it ``socket_timeout`` and
-    ``socket_connect_timeout`` so an unreachable server fails fast). ``ttl`` fixes the
+    ``client`` is a ``redis.Redis``; its ``socket_timeout``, ``socket_connect_timeout``
+    and ``retry`` policy decide how soon an unreachable server is reported. ``ttl`` fixes the
     key's TTL in seconds; by default a token without a refresh token lives until its
     ``expires_at`` and any other for 30 days. ``lock_expiry`` is how long a lock holder
     may take before the lock frees itself; ``lock_timeout`` bounds the wait for it. Redis
