@@ -253,6 +253,8 @@ class MockOP:
         self.signing_key: Key = rsa_key("rsa-1")
         self.jwks_keys: list[Key] = [self.signing_key]
         self.jwks_document: dict[str, Any] | None = None
+        #: When the user last authenticated: every ID token carries it, as after one login.
+        self.auth_time = int(time.time()) - 5
         self.token_claims: dict[str, Any] = {}
         self.token_mint: dict[str, Any] = {}
         self.token_reply: Callable[[Recorded], Reply] | None = None
@@ -314,7 +316,7 @@ class MockOP:
             "aud": self.client_id,
             "iat": now,
             "exp": now + 600,
-            "auth_time": now - 5,
+            "auth_time": self.auth_time,
         }
         return _apply(base, overrides)
 
