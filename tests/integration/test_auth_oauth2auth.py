@@ -1,0 +1,170 @@
+"""``OAuth2Auth`` with plain ``requests``: header, body and query placement (api.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from _wire import WireServer, json_reply
+
+from grantflow import MissingTokenError, OAuth2Auth, OAuth2Session, UnsupportedTokenTypeError
+
+FUTURE = 16_725_225_600
+
+
+@pytest.fixture
+def api(wire: WireServer) -> WireServer:
+    wire.script("/api", json_reply({"ok": True}))
+    return wire
+
+
+def test_header_placement_is_the_default(api: WireServer) -> None:
+    auth = OAuth2Auth({"token_type": "bearer", "access_token": "at-h"})
+    response = requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert response.json() == {"ok": True}
+    assert api.last("/api").header("Authorization") == "Bearer at-h"
+
+
+@pytest.mark.parametrize("token_type", ["bearer", "Bearer", "BEARER", None])
+def test_bearer_is_case_insensitive_and_the_default(api: WireServer, token_type: Any) -> None:
+    token = {"access_token": "at"}
+    if token_type is not None:
+        token["token_type"] = token_type
+    requests.get(api.url("/api"), auth=OAuth2Auth(token), timeout=10)
+    assert api.last("/api").header("Authorization") == "Bearer at"
+
+
+@pytest.mark.parametrize("token_type", ["DPoP", "dpop"])
+def test_dpop_tokens_use_the_dpop_scheme(api: WireServer, token_type: str) -> None:
+    requests.get(
+        api.url("/api"),
+        auth=OAuth2Auth({"access_token": "at-d", "token_type": token_type}),
+        timeout=10,
+    )
+    assert api.last("/api").header("Authorization") == "DPoP at-d"
+
+
+def test_body_placement_adds_access_token_to_the_form(api: WireServer) -> None:
+    auth = OAuth2Auth({"access_token": "at-b", "token_type": "Bearer"}, token_placement="body")
+    requests.post(api.url("/api"), data={"a": "1"}, auth=auth, timeout=10)
+    sent = api.last("/api")
+    assert sent.form == {"a": ["1"], "access_token": ["at-b"]}
+    assert sent.header("Authorization") is None
+    assert int(sent.header("Content-Length") or 0) == len(sent.body)
+
+
+def test_body_placement_on_an_empty_post(api: WireServer) -> None:
+    auth = OAuth2Auth({"access_token": "at-b"}, token_placement="body")
+    requests.post(api.url("/api"), auth=auth, timeout=10)
+    sent = api.last("/api")
+    assert sent.form == {"access_token": ["at-b"]}
+    assert (sent.header("Content-Type") or "").startswith("application/x-www-form-urlencoded")
+
+
+def test_uri_placement_adds_access_token_to_the_query(api: WireServer) -> None:
+    auth = OAuth2Auth({"access_token": "at-u"}, token_placement="uri")
+    requests.get(api.url("/api"), params={"x": "1"}, auth=auth, timeout=10)
+    sent = api.last("/api")
+    assert sent.query == {"x": ["1"], "access_token": ["at-u"]}
+    assert sent.header("Authorization") is None
+
+
+@pytest.mark.parametrize("placement", ["headers", "url", "query", "cookie", ""])
+def test_unknown_placement_is_a_value_error(placement: str) -> None:
+    with pytest.raises(ValueError, match="header"):
+        OAuth2Auth({"access_token": "a"}, token_placement=placement)
+
+
+@pytest.mark.parametrize("token_type", ["mac", "Basic", "N_A", "bearer2"])
+def test_other_token_types_are_unsupported(api: WireServer, token_type: str) -> None:
+    auth = OAuth2Auth({"access_token": "at-secret-z", "token_type": token_type})
+    with pytest.raises(UnsupportedTokenTypeError) as caught:
+        requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert "at-secret-z" not in str(caught.value)
+    assert api.to("/api") == []
+
+
+def test_without_a_client_an_expired_token_is_sent_as_is(api: WireServer) -> None:
+    auth = OAuth2Auth({"access_token": "stale", "refresh_token": "rt", "expires_at": 100})
+    requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert api.last("/api").header("Authorization") == "Bearer stale"
+    assert len(api.requests) == 1
+
+
+def test_one_auth_serves_many_requests(api: WireServer) -> None:
+    auth = OAuth2Auth({"access_token": "at"})
+    with requests.Session() as s:
+        for _ in range(3):
+            s.get(api.url("/api"), auth=auth, timeout=10)
+    assert [r.header("Authorization") for r in api.to("/api")] == ["Bearer at"] * 3
+
+
+def test_auth_does_not_modify_the_token_it_was_given(api: WireServer) -> None:
+    token = {"access_token": "at", "expires_in": 3600}
+    requests.get(api.url("/api"), auth=OAuth2Auth(token), timeout=10)
+    assert token == {"access_token": "at", "expires_in": 3600}
+
+
+def test_auth_with_no_token_is_missing_token_error(api: WireServer) -> None:
+    with pytest.raises(MissingTokenError):
+        requests.get(api.url("/api"), auth=OAuth2Auth(None), timeout=10)
+    assert api.to("/api") == []
+
+
+def test_auth_repr_hides_the_token() -> None:
+    auth = OAuth2Auth({"access_token": "AT-REPR-SECRET", "refresh_token": "RT-REPR-SECRET"})
+    assert "AT-REPR-SECRET" not in repr(auth)
+    assert "RT-REPR-SECRET" not in repr(auth)
+
+
+def test_auth_with_a_client_refreshes_through_the_client(wire: WireServer) -> None:
+    wire.script("/api", json_reply({}))
+    wire.script("/token", json_reply({"access_token": "fresh", "expires_in": 3600}))
+    with OAuth2Session("c", "s", token_endpoint=wire.url("/token")) as client:
+        auth = OAuth2Auth(
+            {"access_token": "stale", "refresh_token": "rt", "expires_at": 100}, client=client
+        )
+        requests.get(wire.url("/api"), auth=auth, timeout=10)
+    assert wire.last("/token").field("refresh_token") == "rt"
+    assert wire.last("/api").header("Authorization") == "Bearer fresh"
+
+
+def test_session_token_auth_is_an_oauth2_auth_with_the_session_token(wire: WireServer) -> None:
+    wire.script("/api", json_reply({}))
+    with OAuth2Session(
+        "c", token={"access_token": "sess-at", "expires_at": FUTURE}, token_placement="uri"
+    ) as s:
+        auth = s.token_auth
+        assert isinstance(auth, OAuth2Auth)
+        requests.get(wire.url("/api"), auth=auth, timeout=10)
+    assert wire.last("/api").query["access_token"] == ["sess-at"]
+
+
+@pytest.mark.parametrize("placement", ["header", "body", "uri"])
+def test_session_token_placement(wire: WireServer, placement: str) -> None:
+    wire.script("/api", json_reply({}))
+    with OAuth2Session(
+        "c", token={"access_token": "p-at", "expires_at": FUTURE}, token_placement=placement
+    ) as s:
+        s.post(wire.url("/api"), data={"k": "v"})
+    sent = wire.last("/api")
+    carried = {
+        "header": sent.header("Authorization") == "Bearer p-at",
+        "body": sent.form.get("access_token") == ["p-at"],
+        "uri": sent.query.get("access_token") == ["p-at"],
+    }
+    assert [k for k, v in carried.items() if v] == [placement]
+    assert sent.form.get("k") == ["v"]
+
+
+def test_setting_the_session_token_converts_it(wire: WireServer) -> None:
+    with OAuth2Session("c") as s:
+        original = {"access_token": "a", "expires_in": 60}
+        s.token = original
+        assert type(s.token).__name__ == "OAuth2Token"
+        assert s.token is not None
+        assert isinstance(s.token["expires_at"], int)
+        assert original == {"access_token": "a", "expires_in": 60}
+        s.token = None
+        assert s.token is None
