@@ -117,30 +117,33 @@ def test_the_failure_message_names_the_claim_and_never_quotes_the_token(op: Mock
 # -- max_age and auth_time (OIDC Core §3.1.2.1, §3.1.3.7 step 13) -------------------------
 
 
-def test_auth_time_is_required_when_max_age_was_requested(op: MockOP) -> None:
-    op.token_claims = {"auth_time": OMIT}
-    session = rp_session(op)
+# (auth_time's age in seconds or OMIT, the session's leeway, claim named or None if accepted)
+MAX_AGE_300 = [
+    pytest.param(OMIT, 60, "auth_time", id="auth_time-missing"),
+    pytest.param(3600, 60, "auth_time", id="authentication-too-old"),
+    pytest.param(100, 60, None, id="recent-authentication"),
+    pytest.param(400, 60, "auth_time", id="too-old-beyond-leeway"),
+    pytest.param(400, 3600, None, id="too-old-within-leeway"),
+]
+
+
+@pytest.mark.parametrize(("age", "leeway", "claim"), MAX_AGE_300)
+def test_max_age_requires_a_recent_enough_auth_time(
+    op: MockOP, age: Any, leeway: int, claim: str | None
+) -> None:
+    auth_time = OMIT if age is OMIT else int(time.time()) - age
+    op.token_claims = {"auth_time": auth_time}
+    session = rp_session(op, leeway=leeway)
     url, _ = session.create_authorization_url(max_age=300)
     assert "max_age=300" in url
-    with rejected("auth_time"):
-        session.fetch_token(authorization_response=op.authorize(url).url)
+    callback = op.authorize(url).url
+    if claim is None:
+        token = session.fetch_token(authorization_response=callback)
+        assert token["userinfo"]["auth_time"] == auth_time
+        return
+    with rejected(claim):
+        session.fetch_token(authorization_response=callback)
     assert session.token is None
-
-
-def test_an_authentication_older_than_max_age_is_rejected(op: MockOP) -> None:
-    op.token_claims = {"auth_time": int(time.time()) - 3600}
-    session = rp_session(op)
-    url, _ = session.create_authorization_url(max_age=300)
-    with rejected("auth_time"):
-        session.fetch_token(authorization_response=op.authorize(url).url)
-
-
-def test_a_recent_authentication_passes_max_age(op: MockOP) -> None:
-    op.token_claims = {"auth_time": int(time.time()) - 100}
-    session = rp_session(op)
-    url, _ = session.create_authorization_url(max_age=300)
-    token = session.fetch_token(authorization_response=op.authorize(url).url)
-    assert token["userinfo"]["auth_time"] == op.token_claims["auth_time"]
 
 
 def test_max_age_given_to_the_session_is_sent_and_enforced(op: MockOP) -> None:

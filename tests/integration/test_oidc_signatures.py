@@ -293,3 +293,31 @@ def test_a_published_symmetric_key_never_verifies_an_id_token(op: MockOP) -> Non
     op.token_mint = {"alg": "HS256", "key": published}
     with rejected("signature"):
         code_flow(rp_session(op), op)
+
+
+def test_unknown_kid_on_a_fresh_session_costs_at_most_two_key_set_fetches(op: MockOP) -> None:
+    op.token_mint = {"key": rsa_key("rsa-unpublished")}
+    with rejected("kid"):
+        code_flow(rp_session(op), op)
+    assert 1 <= op.count("/jwks") <= 2
+    assert op.paths()[-1] == "/jwks"
+
+
+def test_kid_absent_ignores_encryption_keys_in_the_set(op: MockOP) -> None:
+    encryption = {**rsa_key("enc-1").as_dict(private=False), "use": "enc"}
+    signing = {**rsa_key("rsa-1").as_dict(private=False), "use": "sig"}
+    op.jwks_document = {"keys": [encryption, signing]}
+    op.token_mint = {"header": {"kid": OMIT}}
+    session = rp_session(op)
+    assert code_flow(session, op)["userinfo"]["sub"] == SUBJECT
+    # A token made with the encryption key verifies with no signing key.
+    op.token_mint = {"key": rsa_key("enc-1"), "header": {"kid": OMIT}}
+    with rejected("signature"):
+        code_flow(session, op)
+
+
+def test_a_key_restricted_to_another_alg_is_not_used(op: MockOP) -> None:
+    op.jwks_document = {"keys": [{**rsa_key("rsa-1").as_dict(private=False), "alg": "RS512"}]}
+    with pytest.raises(InvalidIDTokenError) as info:
+        code_flow(rp_session(op), op)
+    assert info.value.claim in {"kid", "signature"}

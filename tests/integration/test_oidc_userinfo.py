@@ -256,3 +256,11 @@ def test_logout_url_needs_an_end_session_endpoint(op: MockOP) -> None:
     del op.metadata["end_session_endpoint"]
     with pytest.raises(ValueError, match="end_session_endpoint"):
         rp_session(op).create_logout_url()
+
+
+def test_registered_signed_userinfo_refuses_a_plain_json_answer(op: MockOP) -> None:
+    session = _signed_in(op, userinfo_signed_response_alg="RS256")
+    with pytest.raises(InvalidResponseError):
+        session.userinfo()
+    op.userinfo_reply = jwt_reply(op.mint(_signed_userinfo(op)))
+    assert session.userinfo()["name"] == "Alice"
