@@ -199,3 +199,91 @@ def test_token_request_never_carries_a_session_auth_or_bearer(wire: WireServer) 
         s.fetch_token()
     sent: Recorded = wire.last("/token")
     assert sent.header("Authorization") is None
+
+
+# -- JWT client authentication on the wire (RFC 7523 §2.2) ------------------------------------
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+HMAC_SECRET = "a-client-secret-of-more-than-32-bytes!"
+
+
+def _client_assertion(sent: Recorded, key: Any, alg: str) -> dict[str, Any]:
+    from joserfc import jwt
+
+    assert sent.field("client_assertion_type") == CLIENT_ASSERTION_TYPE
+    assertion = sent.field("client_assertion")
+    assert assertion
+    decoded = jwt.decode(assertion, key, algorithms=[alg])
+    assert decoded.header["alg"] == alg
+    return dict(decoded.claims)
+
+
+def _check_jwt_claims(claims: dict[str, Any], audience: str) -> None:
+    assert claims["iss"] == "client-1"
+    assert claims["sub"] == "client-1"
+    assert claims["aud"] == audience
+    assert claims["exp"] == claims["iat"] + 3600
+    assert claims["jti"]
+
+
+@pytest.mark.parametrize("by_name", [True, False], ids=["by_name", "as_object"])
+def test_client_secret_jwt_assertion_verifies_with_the_secret(
+    wire: WireServer, by_name: bool
+) -> None:
+    from joserfc.jwk import OctKey
+
+    from grantflow import ClientSecretJWT
+
+    method: Any = "client_secret_jwt" if by_name else ClientSecretJWT(wire.url("/token"))
+    with _session(wire, client_secret=HMAC_SECRET, token_endpoint_auth_method=method) as s:
+        s.fetch_token()
+        s.fetch_token()
+    first, second = wire.to("/token")
+    claims = _client_assertion(first, OctKey.import_key(HMAC_SECRET), "HS256")
+    _check_jwt_claims(claims, wire.url("/token"))
+    again = _client_assertion(second, OctKey.import_key(HMAC_SECRET), "HS256")
+    assert again["jti"] != claims["jti"]
+    assert first.field("client_secret") is None
+    assert first.header("Authorization") is None
+    assert HMAC_SECRET.encode() not in first.body
+
+
+@pytest.mark.parametrize("by_name", [True, False], ids=["by_name", "as_object"])
+def test_private_key_jwt_assertion_verifies_with_the_public_key(
+    wire: WireServer, by_name: bool
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from joserfc.jwk import RSAKey
+
+    from grantflow import PrivateKeyJWT
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    method: Any = "private_key_jwt" if by_name else PrivateKeyJWT(wire.url("/token"))
+    with _session(wire, client_secret=pem, token_endpoint_auth_method=method) as s:
+        s.fetch_token()
+    sent = wire.last("/token")
+    claims = _client_assertion(sent, RSAKey.import_key(pem), "RS256")
+    _check_jwt_claims(claims, wire.url("/token"))
+    assert b"PRIVATE" not in sent.body
+
+
+def test_registering_a_jwt_object_under_its_built_in_name_replaces_the_built_in(
+    wire: WireServer,
+) -> None:
+    from joserfc.jwk import OctKey
+
+    from grantflow import ClientSecretJWT
+
+    with _session(
+        wire, client_secret=HMAC_SECRET, token_endpoint_auth_method="client_secret_jwt"
+    ) as s:
+        s.register_client_auth_method(ClientSecretJWT("https://as.example/audience"))
+        s.fetch_token()
+    claims = _client_assertion(wire.last("/token"), OctKey.import_key(HMAC_SECRET), "HS256")
+    assert claims["aud"] == "https://as.example/audience"

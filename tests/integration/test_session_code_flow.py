@@ -17,6 +17,7 @@ from grantflow import (
     MismatchingStateError,
     OAuth2Session,
     OAuth2Token,
+    OAuthError,
 )
 
 REDIRECT = "https://app.example/cb"
@@ -352,3 +353,75 @@ def test_token_from_fragment_turns_error_into_authorization_error(wire: WireServ
         _, state = s.create_authorization_url(response_type="token")
         with pytest.raises(AuthorizationError):
             s.token_from_fragment(REDIRECT + f"#error=access_denied&state={state}")
+
+
+def test_form_post_callback_given_as_a_dict(session: OAuth2Session, wire: WireServer) -> None:
+    _, state = session.create_authorization_url(response_mode="form_post")
+    session.fetch_token(authorization_response={"code": "posted", "state": state})
+    assert wire.last("/token").field("code") == "posted"
+
+
+def test_form_post_callback_given_as_a_string(session: OAuth2Session, wire: WireServer) -> None:
+    _, state = session.create_authorization_url(response_mode="form_post")
+    session.fetch_token(authorization_response=urlencode({"code": "posted", "state": state}))
+    assert wire.last("/token").field("code") == "posted"
+
+
+def test_outstanding_request_is_consumed_even_when_the_token_request_fails(
+    session: OAuth2Session, wire: WireServer
+) -> None:
+    wire.script("/token", json_reply({"error": "invalid_grant"}, 400))
+    _, state = session.create_authorization_url()
+    with pytest.raises(OAuthError):
+        session.fetch_token(authorization_response=callback(code="c", state=state))
+    with pytest.raises(MismatchingStateError):
+        session.fetch_token(authorization_response=callback(code="c", state=state))
+    assert len(wire.to("/token")) == 1
+
+
+def test_outstanding_request_is_consumed_when_its_callback_fails_the_iss_check(
+    wire: WireServer,
+) -> None:
+    wire.script("/token", json_reply(TOKEN))
+    with OAuth2Session(
+        "client-1",
+        redirect_uri=REDIRECT,
+        issuer="https://as.example",
+        authorization_endpoint=wire.url("/authorize"),
+        token_endpoint=wire.url("/token"),
+    ) as s:
+        _, state = s.create_authorization_url()
+        with pytest.raises(InvalidResponseError):
+            s.fetch_token(
+                authorization_response=callback(code="c", state=state, iss="https://evil.example")
+            )
+        with pytest.raises(MismatchingStateError):
+            s.fetch_token(
+                authorization_response=callback(code="c", state=state, iss="https://as.example")
+            )
+    assert wire.to("/token") == []
+
+
+def test_redirect_uri_of_the_request_is_sent_with_the_code(
+    session: OAuth2Session, wire: WireServer
+) -> None:
+    _, state = session.create_authorization_url(redirect_uri="https://app.example/other-cb")
+    session.fetch_token(authorization_response=callback(code="c", state=state))
+    assert wire.last("/token").field("redirect_uri") == "https://app.example/other-cb"
+
+
+def test_session_state_given_at_construction_is_used_and_checked(wire: WireServer) -> None:
+    wire.script("/token", json_reply(TOKEN))
+    with OAuth2Session(
+        "client-1",
+        redirect_uri=REDIRECT,
+        state="fixed-state-0123456789abcdef",
+        authorization_endpoint=wire.url("/authorize"),
+        token_endpoint=wire.url("/token"),
+    ) as s:
+        _, state = s.create_authorization_url()
+        assert state == "fixed-state-0123456789abcdef"
+        with pytest.raises(MismatchingStateError):
+            s.fetch_token(authorization_response=callback(code="c", state="other"))
+        s.fetch_token(authorization_response=callback(code="c", state=state))
+    assert len(wire.to("/token")) == 1
