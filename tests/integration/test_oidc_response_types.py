@@ -275,11 +275,6 @@ def test_hybrid_front_channel_forged_signature_sends_nothing(op: MockOP) -> None
     assert "/token" not in op.paths()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deviation: the back-channel ID token's iss/sub are not compared with the "
-    "front-channel ID token's (OIDC Core 3.3.3.6); see /work/briefs/oidc-deviations.md",
-)
 def test_hybrid_back_channel_id_token_of_another_subject_is_rejected(op: MockOP) -> None:
     """OIDC Core §3.3.3.6: iss and sub of both ID tokens must be identical."""
     session, url, _ = _start(op, "code id_token")
