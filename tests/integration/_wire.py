@@ -20,7 +20,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-__all__ = ["Recorded", "Reply", "WireServer", "free_port", "json_reply", "text_reply"]
+__all__ = [
+    "Recorded",
+    "Reply",
+    "UpdateRecorder",
+    "WireServer",
+    "free_port",
+    "json_reply",
+    "text_reply",
+]
 
 
 @dataclass(frozen=True)
@@ -213,3 +221,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class UpdateRecorder:
+    """An ``update_token`` callback that records each call (the token copied as a dict)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, token: Any, refresh_token: Any = None, access_token: Any = None) -> None:
+        self.calls.append(
+            {"token": dict(token), "refresh_token": refresh_token, "access_token": access_token}
+        )

@@ -30,19 +30,26 @@ def _subject_cn(peer_cert: dict[str, Any] | None) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("method", TLS_METHODS)
-def test_tls_client_auth_sends_client_id_no_secret_over_the_client_certificate(
-    tls_wire: WireServer, tls_files: TLSFiles, method: str
-) -> None:
+def _tls_session(
+    tls_wire: WireServer, tls_files: TLSFiles, method: str, **kwargs: Any
+) -> OAuth2Session:
     tls_wire.script("/token", json_reply(TOKEN))
-    with OAuth2Session(
+    return OAuth2Session(
         "client-1",
         "never-sent-secret",
         token_endpoint_auth_method=method,
         token_endpoint=tls_wire.url("/token"),
-        cert=tls_files.client_pair,
+        cert=kwargs.pop("cert", tls_files.client_pair),
         verify=tls_files.ca_file,
-    ) as s:
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("method", TLS_METHODS)
+def test_tls_client_auth_sends_client_id_no_secret_over_the_client_certificate(
+    tls_wire: WireServer, tls_files: TLSFiles, method: str
+) -> None:
+    with _tls_session(tls_wire, tls_files, method) as s:
         token = s.fetch_token()
     assert token["access_token"] == "mtls-at"
     sent = tls_wire.last("/token")
@@ -63,14 +70,7 @@ def test_tls_method_without_a_cert_is_a_value_error_at_construction(method: str)
 def test_tls_method_whose_cert_went_missing_is_a_value_error_before_any_request(
     tls_wire: WireServer, tls_files: TLSFiles, method: str
 ) -> None:
-    tls_wire.script("/token", json_reply(TOKEN))
-    with OAuth2Session(
-        "client-1",
-        token_endpoint_auth_method=method,
-        token_endpoint=tls_wire.url("/token"),
-        cert=tls_files.client_pair,
-        verify=tls_files.ca_file,
-    ) as s:
+    with _tls_session(tls_wire, tls_files, method) as s:
         s.cert = None
         with pytest.raises(ValueError, match="cert"):
             s.fetch_token()
@@ -190,14 +190,7 @@ def test_no_client_certificate_fails_the_handshake_with_a_requests_error(
 def test_a_certificate_from_another_ca_fails_the_handshake(
     tls_wire: WireServer, tls_files: TLSFiles
 ) -> None:
-    tls_wire.script("/token", json_reply(TOKEN))
-    with OAuth2Session(
-        "client-1",
-        token_endpoint_auth_method="tls_client_auth",
-        token_endpoint=tls_wire.url("/token"),
-        cert=tls_files.rogue_pair,
-        verify=tls_files.ca_file,
-    ) as s:
+    with _tls_session(tls_wire, tls_files, "tls_client_auth", cert=tls_files.rogue_pair) as s:
         with pytest.raises(requests.ConnectionError):
             s.fetch_token()
         assert s.token is None
@@ -327,9 +320,6 @@ def test_cert_passed_per_call_is_used_for_the_token_request(
     assert _subject_cn(tls_wire.last("/token").peer_cert) == "client-1"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="D2: resource requests let REQUESTS_CA_BUNDLE override session.verify"
-)
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_session_verify_wins_over_a_ca_bundle_variable_for_resource_requests(
     https_wire: WireServer, tls_files: TLSFiles, monkeypatch: pytest.MonkeyPatch, variable: str

@@ -91,21 +91,33 @@ def test_code_exchange_without_pkce_sends_no_verifier(wire: WireServer) -> None:
     assert sent.basic is None
 
 
-def test_state_mismatch_raises_before_any_token_request(
-    session: OAuth2Session, wire: WireServer
-) -> None:
-    session.create_authorization_url()
-    with pytest.raises(MismatchingStateError):
-        session.fetch_token(authorization_response=callback(code="c", state="forged-state"))
-    assert wire.to("/token") == []
+# (name, callback parameters with "{state}" for the request's state, error)
+REJECTED: list[tuple[str, dict[str, str], type[OAuthError]]] = [
+    ("wrong_state", {"code": "c", "state": "forged-state"}, MismatchingStateError),
+    ("missing_state", {"code": "c"}, MismatchingStateError),
+    ("empty_state", {"code": "c", "state": ""}, MismatchingStateError),
+    ("error_with_wrong_state", {"error": "access_denied", "state": "x"}, MismatchingStateError),
+    ("error_without_state", {"error": "access_denied"}, MismatchingStateError),
+    ("error_with_right_state", {"error": "access_denied", "state": "{state}"}, AuthorizationError),
+    ("no_code", {"state": "{state}"}, InvalidResponseError),
+    ("empty_code", {"code": "", "state": "{state}"}, InvalidResponseError),
+]
 
 
-def test_missing_state_raises_before_any_token_request(
-    session: OAuth2Session, wire: WireServer
+@pytest.mark.parametrize(
+    ("params", "error"), [r[1:] for r in REJECTED], ids=[r[0] for r in REJECTED]
+)
+def test_rejected_callback_sends_nothing_to_the_token_endpoint(
+    session: OAuth2Session, wire: WireServer, params: dict[str, str], error: type[OAuthError]
 ) -> None:
-    session.create_authorization_url()
-    with pytest.raises(MismatchingStateError):
-        session.fetch_token(authorization_response=callback(code="c"))
+    _, state = session.create_authorization_url()
+    filled = {k: v.format(state=state) for k, v in params.items()}
+    with pytest.raises(error) as caught:
+        session.fetch_token(authorization_response=callback(**filled))
+    assert type(caught.value) is error
+    assert str(caught.value).strip()
+    assert state not in str(caught.value)
+    assert session.token is None
     assert wire.to("/token") == []
 
 
@@ -121,24 +133,6 @@ def test_callback_error_is_an_authorization_error_and_nothing_is_sent(
         )
     assert caught.value.error == "access_denied"
     assert caught.value.description == "user cancelled"
-    assert wire.to("/token") == []
-
-
-def test_callback_error_with_a_wrong_state_is_a_state_error(
-    session: OAuth2Session, wire: WireServer
-) -> None:
-    session.create_authorization_url()
-    with pytest.raises(MismatchingStateError):
-        session.fetch_token(authorization_response=callback(error="access_denied", state="x"))
-    assert wire.to("/token") == []
-
-
-def test_callback_without_code_is_a_typed_error_and_nothing_is_sent(
-    session: OAuth2Session, wire: WireServer
-) -> None:
-    _, state = session.create_authorization_url()
-    with pytest.raises(InvalidResponseError, match="code"):
-        session.fetch_token(authorization_response=callback(state=state))
     assert wire.to("/token") == []
 
 

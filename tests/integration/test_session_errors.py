@@ -195,34 +195,23 @@ def test_token_endpoint_redirect_is_not_followed_even_when_asked(wire: WireServe
     assert wire.to("/elsewhere") == []
 
 
-def test_token_endpoint_body_over_one_mebibyte_is_refused(wire: WireServer) -> None:
-    padding = "x" * (1024 * 1024 + 10)
-    wire.script(
-        "/token",
-        Reply(
-            200,
-            f'{{"access_token":"a","pad":"{padding}"}}'.encode(),
-            {"Content-Type": "application/json"},
-        ),
-    )
+@pytest.mark.parametrize(
+    ("size", "accepted"),
+    [(1024 * 1024 - 100, True), (1024 * 1024 + 10, False)],
+    ids=["just_under_one_mebibyte", "just_over_one_mebibyte"],
+)
+def test_token_endpoint_body_is_read_up_to_one_mebibyte(
+    wire: WireServer, size: int, accepted: bool
+) -> None:
+    body = f'{{"access_token":"a","pad":"{"x" * size}"}}'.encode()
+    wire.script("/token", Reply(200, body, {"Content-Type": "application/json"}))
     with OAuth2Session("c", "s", token_endpoint=wire.url("/token")) as s:
-        with pytest.raises(InvalidResponseError):
-            s.fetch_token()
-        assert s.token is None
-
-
-def test_token_endpoint_body_just_under_one_mebibyte_is_read(wire: WireServer) -> None:
-    padding = "x" * (1024 * 1024 - 100)
-    wire.script(
-        "/token",
-        Reply(
-            200,
-            f'{{"access_token":"a","pad":"{padding}"}}'.encode(),
-            {"Content-Type": "application/json"},
-        ),
-    )
-    with OAuth2Session("c", "s", token_endpoint=wire.url("/token")) as s:
-        assert s.fetch_token()["access_token"] == "a"
+        if accepted:
+            assert s.fetch_token()["access_token"] == "a"
+        else:
+            with pytest.raises(InvalidResponseError):
+                s.fetch_token()
+            assert s.token is None
 
 
 def test_connection_refused_stays_a_requests_exception() -> None:

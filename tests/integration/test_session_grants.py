@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from _wire import Recorded, WireServer, json_reply
+from _wire import Recorded, UpdateRecorder, WireServer, json_reply
 
 from grantflow import MissingTokenError, OAuth2Session, OAuth2Token
 
@@ -16,18 +15,6 @@ TOKEN = {
     "expires_in": 3600,
     "refresh_token": "rt-1",
 }
-
-
-class Updates:
-    """An ``update_token`` callback that records every call."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, token: Any, refresh_token: Any = None, access_token: Any = None) -> None:
-        self.calls.append(
-            {"token": token, "refresh_token": refresh_token, "access_token": access_token}
-        )
 
 
 @pytest.fixture
@@ -141,7 +128,7 @@ def test_fetch_token_returns_an_oauth2_token_and_does_not_call_update_token(
     wire: WireServer,
 ) -> None:
     wire.script("/token", json_reply(TOKEN))
-    updates = Updates()
+    updates = UpdateRecorder()
     with OAuth2Session("c", "s", token_endpoint=wire.url("/token"), update_token=updates) as s:
         token = s.fetch_token()
     assert isinstance(token, OAuth2Token)
@@ -165,7 +152,7 @@ def test_no_token_endpoint_is_a_value_error_before_any_request(wire: WireServer)
 # -- refresh -------------------------------------------------------------------------------------
 
 
-def _refresh_session(wire: WireServer, updates: Updates | None = None) -> OAuth2Session:
+def _refresh_session(wire: WireServer, updates: UpdateRecorder | None = None) -> OAuth2Session:
     return OAuth2Session(
         "client-1",
         "secret-1",
@@ -199,7 +186,7 @@ def test_refresh_with_a_rotated_refresh_token_uses_the_new_one(wire: WireServer)
 
 def test_explicit_refresh_calls_update_token_with_the_old_refresh_token(wire: WireServer) -> None:
     wire.script("/token", json_reply({"access_token": "new-at"}))
-    updates = Updates()
+    updates = UpdateRecorder()
     with _refresh_session(wire, updates) as s:
         token = s.refresh_token()
     assert len(updates.calls) == 1

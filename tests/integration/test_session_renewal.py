@@ -9,22 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _wire import WireServer, json_reply
+from _wire import UpdateRecorder, WireServer, json_reply
 
 from grantflow import InvalidTokenError, MissingTokenError, OAuth2Session
 
 PAST = 100  # 1970: expired whatever the clock says
 FUTURE = 16_725_225_600  # year 2500
-
-
-class Updates:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, token: Any, refresh_token: Any = None, access_token: Any = None) -> None:
-        self.calls.append(
-            {"token": dict(token), "refresh_token": refresh_token, "access_token": access_token}
-        )
 
 
 def _serve_api(wire: WireServer) -> None:
@@ -50,7 +40,7 @@ def test_expired_token_is_refreshed_before_the_request_and_update_token_is_told(
 ) -> None:
     _serve_api(wire)
     wire.script("/token", json_reply({"access_token": "new-at", "expires_in": 3600}))
-    updates = Updates()
+    updates = UpdateRecorder()
     with OAuth2Session(
         "client-1",
         "secret-1",
@@ -127,7 +117,7 @@ def test_expired_client_credentials_token_is_refetched_with_the_same_grant(
         json_reply({"access_token": "first", "expires_at": PAST, "token_type": "Bearer"}),
         json_reply({"access_token": "second", "expires_in": 3600, "token_type": "Bearer"}),
     )
-    updates = Updates()
+    updates = UpdateRecorder()
     with OAuth2Session(
         "client-1",
         "secret-1",
@@ -243,7 +233,7 @@ def test_ensure_active_token_is_true_for_a_valid_token(wire: WireServer) -> None
 
 def test_ensure_active_token_refreshes_and_reports_true(wire: WireServer) -> None:
     wire.script("/token", json_reply({"access_token": "new-at", "expires_in": 60}))
-    updates = Updates()
+    updates = UpdateRecorder()
     with OAuth2Session(
         "c",
         "s",
