@@ -322,3 +322,9 @@ def test_a_key_restricted_to_another_alg_is_not_used(op: MockOP) -> None:
     with pytest.raises(InvalidIDTokenError) as info:
         code_flow(rp_session(op), op)
     assert info.value.claim in {"kid", "signature"}
+
+
+def test_hs256_id_token_for_a_public_client_is_a_typed_error(op: MockOP) -> None:
+    session = rp_session(op, client_secret=None, id_token_signed_response_alg="HS256")
+    with rejected("alg"):
+        session.parse_id_token(op.mint(op.claims(), alg="HS256"))
