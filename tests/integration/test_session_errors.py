@@ -426,3 +426,24 @@ def test_network_error_on_a_post_token_request_shows_no_secret() -> None:
         s.fetch_token(username="u", password="pw-SECRET")
     _assert_no_secret(*_error_texts(caught.value))
     assert "pw-SECRET" not in str(caught.value)
+
+
+def test_plain_http_discovery_url_is_refused_before_sending() -> None:
+    adapter = Canned()
+    with OAuth2Session(
+        "c", server_metadata_url="http://as.example/.well-known/openid-configuration"
+    ) as s:
+        s.mount("http://", adapter)
+        with pytest.raises(InsecureTransportError):
+            s.load_server_metadata()
+    assert adapter.urls == []
+
+
+def test_token_request_drops_an_authorization_header_set_on_the_session(wire: WireServer) -> None:
+    wire.script("/token", json_reply({"access_token": "a"}))
+    with OAuth2Session(
+        "c", token_endpoint=wire.url("/token"), token_endpoint_auth_method="none"
+    ) as s:
+        s.headers["Authorization"] = "Bearer leaked-at-SECRET"
+        s.fetch_token()
+    assert wire.last("/token").header("Authorization") is None

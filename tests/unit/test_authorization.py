@@ -377,3 +377,16 @@ def test_authorization_request_record_repr_shows_no_verifier(session: OAuth2Sess
 
     record = AuthorizationRequest(state=state, response_type="code", code_verifier=verifier)
     assert verifier not in repr(record)
+
+
+@pytest.mark.xfail(strict=True, reason="D6: authorization_request(unknown state) raises KeyError")
+def test_unknown_state_record_is_a_grantflow_error_or_value_error(session: OAuth2Session) -> None:
+    with pytest.raises((OAuthError, ValueError)) as caught:
+        session.authorization_request("never-sent")
+    assert "never-sent" not in str(caught.value) or isinstance(caught.value, ValueError)
+
+
+def test_a_record_is_still_there_until_its_callback_arrives(session: OAuth2Session) -> None:
+    _, state = session.create_authorization_url()
+    first = session.authorization_request(state)
+    assert session.authorization_request(state) == first
