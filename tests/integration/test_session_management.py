@@ -289,3 +289,23 @@ def test_context_manager_returns_the_session_itself() -> None:
     s = OAuth2Session("c")
     with s as entered:
         assert entered is s
+
+
+def test_discovery_never_follows_a_redirect(wire: WireServer) -> None:
+    wire.script(DISCOVERY, Reply(301, b"", {"Location": "/moved"}))
+    wire.script("/moved", json_reply(_metadata(wire)))
+    with (
+        OAuth2Session("c", server_metadata_url=wire.url(DISCOVERY)) as s,
+        pytest.raises(InvalidResponseError) as caught,
+    ):
+        s.load_server_metadata()
+    assert caught.value.status_code == 301
+    assert wire.to("/moved") == []
+
+
+def test_introspection_never_follows_a_redirect(wire: WireServer) -> None:
+    wire.script("/introspect", Reply(302, b"", {"Location": "/moved"}))
+    wire.script("/moved", json_reply({"active": True}))
+    with _session(wire) as s, pytest.raises(OAuthError):
+        s.introspect_token()
+    assert wire.to("/moved") == []
