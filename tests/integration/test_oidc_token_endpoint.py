@@ -132,17 +132,7 @@ def test_hybrid_completed_by_another_session_requires_c_hash(op: MockOP) -> None
 
 @pytest.mark.parametrize(
     "response_type",
-    [
-        pytest.param(
-            "id_token",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="deviation: without the record an id_token-only callback is taken for "
-                "'id_token token' and at_hash is required; see /work/briefs/oidc-deviations.md",
-            ),
-        ),
-        "id_token token",
-    ],
+    ["id_token", "id_token token"],
 )
 def test_implicit_completed_by_another_session_with_the_nonce(
     op: MockOP, response_type: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -13,7 +14,7 @@ __all__ = [
     "scope_to_str",
 ]
 
-ParamValue = str | int | float | bool | Sequence[str] | None
+ParamValue = str | int | float | bool | Sequence[str] | Mapping[str, object] | None
 
 
 def scope_to_str(scope: str | Iterable[str] | None) -> str | None:
@@ -32,7 +33,10 @@ def flatten_params(params: Mapping[str, ParamValue]) -> list[tuple[str, str]]:
     for key, value in params.items():
         if value is None:
             continue
-        if isinstance(value, bool):
+        if isinstance(value, Mapping):
+            # OIDC Core §5.5 `claims`, RFC 9396 `authorization_details`: JSON values.
+            pairs.append((key, json.dumps(value, separators=(",", ":"))))
+        elif isinstance(value, bool):
             pairs.append((key, "true" if value else "false"))
         elif isinstance(value, (list, tuple)):
             pairs.extend((key, str(v)) for v in value if v is not None)

@@ -17,7 +17,7 @@ from .._core._http import HttpResponse
 from .._core._metadata import MTLS_ALIASED_ENDPOINTS, discovery_urls
 from .._flows._basic import discovery_flow
 from .._flows._drive import Flow, Send, T, run
-from ..errors import InvalidResponseError
+from ..errors import InvalidResponseError, OAuthError
 from ._client_auth import ClientAuthMethods
 from ._hooks import ComplianceHooks
 from ._sender import send_request
@@ -110,12 +110,12 @@ class SessionBase(requests.Session):
         return self.metadata
 
     def _discover(self, urls: list[str], issuer: str | None) -> dict[str, Any]:
-        last_error: InvalidResponseError | None = None
+        last_error: OAuthError | None = None
         for url in urls:
             try:
                 return self._run(discovery_flow(url, issuer))
-            except InvalidResponseError as exc:
-                # Only the OpenID location failing with 404 sends us on to RFC 8414's.
+            except OAuthError as exc:
+                # Only the OpenID location answering 404 sends us on to RFC 8414's.
                 if exc.status_code != 404 or len(urls) == 1:
                     raise
                 last_error = exc

@@ -61,12 +61,9 @@ class OpenIDMixin(SessionBase):
 
         if header is None or not needs_refresh(self._jwks, header):
             return self._jwks
-        if self._jwks is None:
-            self.fetch_jwk_set()
-            if not needs_refresh(self._jwks, header):
-                return self._jwks
-        # An unknown kid: the provider may have rotated its keys (OIDC Core §10.1.1).
-        self.fetch_jwk_set(force=True)
+        # First use, or an unknown kid: the provider may have rotated its keys (OIDC Core
+        # §10.1.1). Either way one fetch; a set fetched just now is not fetched again.
+        self.fetch_jwk_set(force=self._jwks is not None)
         return self._jwks
 
     # -- ID tokens ----------------------------------------------------------------------------
@@ -145,13 +142,27 @@ class OpenIDMixin(SessionBase):
         response_type: str | None = None,
         previous: OAuth2Token | None = None,
         front_channel: bool = False,
+        bound_to: Mapping[str, Any] | None = None,
     ) -> OAuth2Token:
-        """Validate the token's ``id_token`` (if any) and put its claims in ``userinfo``."""
+        """Validate the token's ``id_token`` (if any) and put its claims in ``userinfo``.
+
+        ``previous`` is the token being refreshed: its ID token and claims carry over when
+        the refresh brings none (OIDC Core §12.2 makes a new one optional), so UserInfo's
+        ``sub`` check and later refreshes still know who signed in. ``bound_to`` holds the
+        claims a new ID token must agree with (the original authentication's).
+        """
+        previous_claims = previous.get("userinfo") if previous is not None else None
+        if not isinstance(previous_claims, Mapping):
+            previous_claims = None
         id_token = token.get("id_token")
         if not id_token:
-            return token
+            if previous is None or previous_claims is None:
+                return token
+            carried = OAuth2Token(token)
+            carried.setdefault("id_token", previous.get("id_token"))
+            carried["userinfo"] = dict(previous_claims)
+            return carried
         types = set((response_type or "code").split())
-        previous_claims = previous.get("userinfo") if previous is not None else None
         rules = self._id_token_rules(
             nonce=nonce,
             nonce_required=nonce_required,
@@ -160,10 +171,16 @@ class OpenIDMixin(SessionBase):
             # OIDC Core §3.2.2.10: at_hash is required when the front channel returned
             # an access token alongside the ID token.
             at_hash_required=front_channel and "token" in types,
-            previous_claims=previous_claims if isinstance(previous_claims, Mapping) else None,
+            previous_claims=bound_to if bound_to is not None else previous_claims,
             allow_none_alg=self.id_token_signed_response_alg == "none" and not front_channel,
         )
         claims = self._validate_id_token(str(id_token), rules)
+        if previous_claims is not None:
+            # §12.2 compares nonce and auth_time with the *original* authentication: keep
+            # them when a refreshed ID token leaves them out.
+            for name in ("nonce", "auth_time"):
+                if name not in claims and name in previous_claims:
+                    claims[name] = previous_claims[name]
         checked = OAuth2Token(token)
         checked["userinfo"] = claims
         return checked
@@ -173,14 +190,24 @@ class OpenIDMixin(SessionBase):
         callback: ValidatedCallback,
         record: AuthorizationRequest | None,
         nonce: str | None,
-    ) -> None:
-        """Hybrid flow: validate the callback's ID token before redeeming the code (§3.3.2.12)."""
+    ) -> dict[str, Any] | None:
+        """Hybrid flow: validate the callback's ID token before redeeming the code (§3.3.2.12).
+
+        Returns its claims (None when the callback has no ID token) so the token
+        endpoint's ID token can be bound to it (§3.3.3.6: same ``iss`` and ``sub``).
+        """
         id_token = callback.params.get("id_token")
-        response_type = set((record.response_type if record else "code").split())
+        if record is not None:
+            response_type = set(record.response_type.split())
+        else:
+            # Completed by another process: the callback itself says what came back.
+            response_type = {"code"} | {k for k in ("id_token", "token") if k in callback.params}
+            if "access_token" in callback.params:
+                response_type.add("token")
         if not id_token:
             if "id_token" in response_type:
                 raise InvalidIDTokenError("id_token", "the hybrid response carries no ID token")
-            return
+            return None
         rules = self._id_token_rules(
             nonce=nonce or (record.nonce if record else None),
             nonce_required=True,
@@ -190,7 +217,7 @@ class OpenIDMixin(SessionBase):
             code=callback.code,
             c_hash_required="code" in response_type,
         )
-        self._validate_id_token(id_token, rules)
+        return self._validate_id_token(id_token, rules)
 
     # -- UserInfo and logout -------------------------------------------------------------------
 
@@ -246,8 +273,10 @@ class OpenIDMixin(SessionBase):
         return build_logout_url(
             endpoint,
             id_token_hint=id_token_hint,
-            client_id=self.client_id,
+            client_id=kwargs.pop("client_id", self.client_id),
             post_logout_redirect_uri=post_logout_redirect_uri,
             state=state,
+            ui_locales=kwargs.pop("ui_locales", None),
+            logout_hint=kwargs.pop("logout_hint", None),
             extra=kwargs or None,
         )
