@@ -38,6 +38,15 @@ from ._oidc import OpenIDMixin
 __all__ = ["OAuth2Session"]
 
 
+def _implied_response_type(params: Mapping[str, Any]) -> str:
+    """The response type a front-channel callback shows, for one completed elsewhere."""
+    return " ".join(
+        k
+        for k in ("code", "id_token", "token")
+        if params.get(k) or (k == "token" and params.get("access_token"))
+    )
+
+
 class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
     """A ``requests.Session`` that obtains, renews and sends OAuth 2.0 tokens.
 
@@ -132,6 +141,9 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
         """Send a resource request carrying the token (renewed first when it is due)."""
         if kwargs.get("timeout") is None and self.default_timeout is not None:
             kwargs["timeout"] = self.default_timeout
+        if kwargs.get("verify") is None and self.verify is not True:
+            # requests lets REQUESTS_CA_BUNDLE override session.verify; ours must win.
+            kwargs["verify"] = self.verify
         if not withhold_token and auth is None:
             auth = self.token_auth
         return super().request(method, url, auth=auth, **kwargs)
@@ -167,9 +179,10 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
             record = self._consume(state)
         grant = grant_type or self._guess_grant(kwargs, code)
         params: dict[str, Any] = {}
+        front_claims = None
         if grant == AUTHORIZATION_CODE:
             if callback is not None:
-                self._check_front_channel_id_token(callback, record, nonce)
+                front_claims = self._check_front_channel_id_token(callback, record, nonce)
             params = {
                 "code": code,
                 "redirect_uri": kwargs.pop("redirect_uri", None)
@@ -202,6 +215,7 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
             nonce=expected_nonce,
             max_age=record.max_age if record else None,
             response_type=record.response_type if record else None,
+            bound_to=front_claims,
         )
         if grant == CLIENT_CREDENTIALS:
             self._refetch = {
@@ -216,7 +230,9 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
         self._source.set(token)
         return token
 
-    fetch_access_token = fetch_token
+    def fetch_access_token(self, *args: Any, **kwargs: Any) -> OAuth2Token:
+        """Alias of :meth:`fetch_token` (so subclasses' overrides apply to both)."""
+        return self.fetch_token(*args, **kwargs)
 
     def _guess_grant(self, kwargs: Mapping[str, Any], code: str | None) -> str:
         if code is not None:
@@ -232,9 +248,13 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
         return self._auth_methods.resolve(self.token_endpoint_auth_method)
 
     def token_from_fragment(
-        self, authorization_response: Any, state: str | None = None
+        self, authorization_response: Any, state: str | None = None, nonce: str | None = None
     ) -> OAuth2Token:
-        """The token of an implicit (or ``id_token``) response, after the callback checks."""
+        """The token of an implicit (or ``id_token``) response, after the callback checks.
+
+        ``nonce`` is for a callback completed by another process than the one that made
+        the authorization URL (see :meth:`authorization_request`).
+        """
         callback, record = self._validate_callback(authorization_response, state)
         params = dict(callback.params)
         if not params.get("access_token") and not params.get("id_token"):
@@ -244,10 +264,10 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
         token = OAuth2Token(params)
         token = self._check_token_id_token(
             token,
-            nonce=record.nonce if record else None,
+            nonce=nonce or (record.nonce if record else None),
             nonce_required=True,
             max_age=record.max_age if record else None,
-            response_type=record.response_type if record else "id_token token",
+            response_type=record.response_type if record else _implied_response_type(params),
             front_channel=True,
         )
         if token.get("access_token"):
