@@ -78,7 +78,7 @@ def _oauth_failure(exc: OAuthError) -> tuple[int, list[str]]:
         return EXIT_OAUTH_ERROR, ["the server answered with an OAuth error", *fields]
     if isinstance(exc, (InsecureTransportError, MissingTokenError)):
         return EXIT_USAGE, [str(exc)]
-    return EXIT_INVALID_RESPONSE, ["the answer failed a check and was not used", *fields]
+    return EXIT_INVALID_RESPONSE, ["a check failed, so nothing from this answer was used", *fields]
 
 
 def _network_reason(exc: requests.exceptions.RequestException) -> str:
