@@ -94,7 +94,8 @@ def test_a_wrong_secret_exits_1_with_the_servers_error_and_not_the_secret(
     [
         (["--auth-method", "client_secret_basic"], "needs a client secret"),
         (["--client-secret-env", "GRANTFLOW_TEST_UNSET"], "GRANTFLOW_TEST_UNSET"),
-        (["--client-secret-file", "/nonexistent/secret"], "/nonexistent/secret"),
+        (["--client-secret-file", "/nonexistent/secret"], "--client-secret-file"),
+        (["--client-secret-env", "not a variable name"], "takes the name of"),
         (["--auth-method", "private_key_jwt"], "--private-key"),
         (["--auth-method", "tls_client_auth"], "--cert"),
         (["--cert", "client.pem"], "--cert and --key go together"),
@@ -109,6 +110,19 @@ def test_a_missing_or_unreadable_credential_is_a_usage_error(
     assert result.status == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option", ["--client-secret-file", "--client-secret-env"])
+def test_a_secret_given_where_a_path_or_variable_name_belongs_is_not_echoed(
+    oauth_provider: DevProvider, option: str
+) -> None:
+    mistaken = "s3cr3t value!"
+
+    result = _m2m(oauth_provider, option, mistaken)
+
+    assert result.status == 2
+    assert option in result.stderr
+    assert mistaken not in result.output
 
 
 def test_decode_adds_the_claims_of_a_jwt_access_token(oauth_provider: DevProvider) -> None:

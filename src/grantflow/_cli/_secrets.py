@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass
 
 from ._console import Console
 
 __all__ = ["SecretOption", "add_secret_options", "read_secret_file"]
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class SecretOption:
         if path is not None:
             return read_secret_file(path, f"--{self.name}-file")
         if env is not None:
+            if not _ENV_NAME.match(env):
+                # Not echoed: a value that is no variable name may be the secret itself.
+                raise ValueError(f"--{self.name}-env takes the name of an environment variable")
             found = os.environ.get(env)
             if not found:
                 raise ValueError(f"the environment variable {env} (--{self.name}-env) is not set")
@@ -79,8 +85,13 @@ def read_secret_file(path: str, flag: str) -> str:
     if path == "-":
         text = sys.stdin.read()
     else:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            # The path is not echoed: a secret given where a path belongs would show.
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ValueError(f"cannot read the file given to {flag}: {reason}") from None
     value = text.strip()
     if not value:
         raise ValueError(f"the file given to {flag} is empty")
