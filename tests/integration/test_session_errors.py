@@ -386,9 +386,6 @@ def test_no_secret_in_logs_of_a_whole_session(
     assert "pw-SECRET" not in text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="D3: a network error on a GET token request shows the form in its message"
-)
 def test_network_error_on_a_get_token_request_shows_no_secret() -> None:
     url = f"http://127.0.0.1:{free_port()}/token"
     with (
@@ -402,9 +399,6 @@ def test_network_error_on_a_get_token_request_shows_no_secret() -> None:
     assert "pw-SECRET" not in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="D4: a network error on a uri-placed resource request shows the token"
-)
 def test_network_error_on_a_resource_request_with_the_token_in_the_uri_shows_no_token() -> None:
     url = f"http://127.0.0.1:{free_port()}/api"
     with (

@@ -323,11 +323,6 @@ def test_expired_code_flow_token_without_refresh_token_is_not_refetched(wire: Wi
     assert len(wire.to("/token")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="D5: after client credentials then another grant, the other grant's token is "
-    "re-fetched with client credentials",
-)
 def test_only_the_grant_of_the_current_token_is_remembered(wire: WireServer) -> None:
     _serve_api(wire)
     wire.script("/token", json_reply({"access_token": "expired", "expires_at": PAST}))

@@ -379,7 +379,6 @@ def test_authorization_request_record_repr_shows_no_verifier(session: OAuth2Sess
     assert verifier not in repr(record)
 
 
-@pytest.mark.xfail(strict=True, reason="D6: authorization_request(unknown state) raises KeyError")
 def test_unknown_state_record_is_a_grantflow_error_or_value_error(session: OAuth2Session) -> None:
     with pytest.raises((OAuthError, ValueError)) as caught:
         session.authorization_request("never-sent")

@@ -101,7 +101,9 @@ class AuthorizationMixin(SessionBase):
         with self._outstanding_lock:
             record = self._outstanding.get(state)
         if record is None:
-            raise KeyError("no outstanding authorization request has that state")
+            raise MismatchingStateError(
+                description="no outstanding authorization request has that state"
+            )
         return record.to_dict()
 
     def _remember(self, record: AuthorizationRequest) -> None:

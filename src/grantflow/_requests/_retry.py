@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.cookies import extract_cookies_to_jar
-from requests.structures import CaseInsensitiveDict
 
 from .._core._token import OAuth2Token
 
@@ -53,18 +51,20 @@ def is_invalid_token_challenge(header: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
 class Snapshot:
-    """A resource request as it was before the token was put on it."""
+    """A resource request as it was before the token was put on it.
 
-    url: str
-    headers: dict[str, str]
-    body: Any
-    body_position: Any
+    No copy is made: the auth either replaces ``r.headers`` with a new mapping or, in
+    the header case, only overwrites ``Authorization``, which a replay sets again.
+    """
 
-    @classmethod
-    def of(cls, r: requests.PreparedRequest) -> Snapshot:
-        return cls(r.url or "", dict(r.headers), r.body, getattr(r, "_body_position", None))
+    __slots__ = ("body", "body_position", "headers", "url")
+
+    def __init__(self, r: requests.PreparedRequest) -> None:
+        self.url = r.url or ""
+        self.headers = r.headers
+        self.body: Any = r.body
+        self.body_position: Any = getattr(r, "_body_position", None)
 
     def rewind(self) -> bool:
         """Make the body readable again from its start; False when it cannot be."""
@@ -89,7 +89,7 @@ Current = Callable[[], "OAuth2Token | None"]
 
 
 def retry_hook(
-    source: TokenSource, snapshot: Snapshot, sent: str, current: Current, apply: Apply
+    source: TokenSource, snapshot: Snapshot, sent: OAuth2Token, current: Current, apply: Apply
 ) -> Callable[..., requests.Response]:
     """A ``response`` hook that replays the request once after an ``invalid_token`` 401."""
 
@@ -100,7 +100,7 @@ def retry_hook(
             return response
         # Only the token that was sent is marked, and only while it is still current:
         # N threads that hit the same 401 cause one renewal.
-        source.mark_rejected(sent)
+        source.mark_rejected(str(sent.get("access_token") or ""))
         if not snapshot.rewind():
             # The body cannot be sent again; the next request gets a fresh token.
             return response
@@ -112,7 +112,7 @@ def retry_hook(
         response.close()
         replay = response.request.copy()
         replay.url = snapshot.url
-        replay.headers = CaseInsensitiveDict(snapshot.headers)
+        replay.headers = snapshot.headers.copy()
         replay.body = snapshot.body
         cookies = getattr(replay, "_cookies", None)
         if cookies is not None:

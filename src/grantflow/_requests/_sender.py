@@ -21,6 +21,7 @@ from .._core._params import add_params_to_uri
 from .._core._transport import check_secure_transport
 from .._flows._drive import Send
 from ..errors import InvalidResponseError
+from ._redact import redact_exception, sensitive_values
 
 __all__ = ["NoAuth", "insecure_transport_allowed", "send_request"]
 
@@ -103,7 +104,13 @@ def send_request(
     )
     if not sent_authorization and auth is _NO_AUTH:
         prepared.headers.pop("Authorization", None)
-    response = session.send(prepared, **_send_settings(session, prepared.url or url, options))
+    try:
+        response = session.send(prepared, **_send_settings(session, prepared.url or url, options))
+    except requests.RequestException as exc:
+        redacted = redact_exception(exc, sensitive_values(prepared.url or url, body))
+        if redacted is exc:
+            raise
+        raise redacted from None
     content = _read_limited(response)
     response._content = content
     response._content_consumed = True  # type: ignore[attr-defined]

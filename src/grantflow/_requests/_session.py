@@ -34,6 +34,7 @@ from ._base import SESSION_ATTRIBUTES, split_request_options
 from ._client_auth import JWT_METHOD_NAMES, ClientAuthMethods
 from ._management import TokenManagementMixin
 from ._oidc import OpenIDMixin
+from ._redact import redact_exception
 
 __all__ = ["OAuth2Session"]
 
@@ -146,7 +147,16 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
             kwargs["verify"] = self.verify
         if not withhold_token and auth is None:
             auth = self.token_auth
-        return super().request(method, url, auth=auth, **kwargs)
+        try:
+            return super().request(method, url, auth=auth, **kwargs)
+        except requests.RequestException as exc:
+            # With token_placement="uri" the URL in requests' message carries the token.
+            current = self.token
+            secret = current.get("access_token") if current else None
+            redacted = redact_exception(exc, [secret] if secret else [])
+            if redacted is exc:
+                raise
+            raise redacted from None
 
     # -- token requests -----------------------------------------------------------------------
 
@@ -217,6 +227,9 @@ class OAuth2Session(AuthorizationMixin, OpenIDMixin, TokenManagementMixin):
             response_type=record.response_type if record else None,
             bound_to=front_claims,
         )
+        # Only the grant of the current token may renew it: a password token must never be
+        # replaced by a client-credentials one (another identity).
+        self._refetch = None
         if grant == CLIENT_CREDENTIALS:
             self._refetch = {
                 "url": url,
