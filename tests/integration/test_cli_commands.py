@@ -77,6 +77,22 @@ def test_refresh_reads_the_json_token_file_and_prints_a_new_token(
     assert first["refresh_token"] not in result.output
 
 
+def test_refresh_of_a_json_token_holds_the_new_id_token_to_the_first_ones_subject(
+    oauth_provider: DevProvider, token_file: TokenFile
+) -> None:
+    path = token_file()
+    first = json.loads(path.read_text(encoding="utf-8"))
+    first["userinfo"]["sub"] = "mallory"  # as if the first sign-in had been mallory's
+    path.write_text(json.dumps(first), encoding="utf-8")
+    args, env = _client(oauth_provider, "client-basic")
+
+    result = run_cli("refresh", *args, "--refresh-token-file", str(path), env=env)
+
+    assert result.status == 3
+    assert "'sub'" in result.stderr
+    assert result.stdout == ""
+
+
 def test_refresh_with_a_used_refresh_token_exits_1_invalid_grant(
     oauth_provider: DevProvider, token_file: TokenFile
 ) -> None:

@@ -62,10 +62,10 @@ def _parser(subparsers: Any, name: str, text: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _token_value(
-    option: SecretOption, args: argparse.Namespace, console: Console, hint: str | None
-) -> tuple[str, str | None]:
-    """The token and its type hint, from a bare value or a JSON token document."""
+def _read_token(
+    option: SecretOption, args: argparse.Namespace, console: Console
+) -> dict[str, Any] | str:
+    """The token as given: a JSON token document (a dict) or a bare token (a str)."""
     text = option.resolve(args, console)
     if not text:
         raise ValueError(
@@ -73,30 +73,47 @@ def _token_value(
             f"--{option.name}-env VAR or {option.default_env}"
         )
     if not text.lstrip().startswith("{"):
-        return text.strip(), hint
+        return text.strip()
     try:
         document = json.loads(text)
     except ValueError:
-        raise ValueError(
-            f"{option.what.split(' (')[0]} looks like JSON but does not parse"
-        ) from None
+        raise ValueError(f"--{option.name}: the JSON token does not parse") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"--{option.name}: the JSON token is not an object")
+    return document
+
+
+def _token_value(
+    option: SecretOption, args: argparse.Namespace, console: Console, hint: str | None
+) -> tuple[str, str | None]:
+    """The token and its type hint, from a bare value or a JSON token document."""
+    given = _read_token(option, args, console)
+    if isinstance(given, str):
+        return given, hint
     for name in (hint,) if hint else _HINTS:
-        value = document.get(name) if isinstance(document, dict) else None
+        value = given.get(name)
         if isinstance(value, str) and value:
             return value, name
-    wanted = hint or " or ".join(_HINTS)
-    raise ValueError(f"the JSON token has no {wanted}")
+    raise ValueError(f"the JSON token has no {hint or ' or '.join(_HINTS)}")
 
 
 def refresh(args: argparse.Namespace, console: Console) -> OAuth2Token:
-    """A new token for the refresh token given (the old one is kept if none comes back)."""
-    value, _ = _token_value(REFRESH_TOKEN, args, console, "refresh_token")
+    """A new token for the refresh token given (the old one is kept if none comes back).
+
+    Given the JSON of an earlier token, the session starts from it, so a new ID token
+    must name the same issuer, subject and audience (OpenID Connect Core §12.2).
+    """
+    given = _read_token(REFRESH_TOKEN, args, console)
+    previous = given if isinstance(given, dict) else None
+    value = given if isinstance(given, str) else given.get("refresh_token")
+    if not isinstance(value, str) or not value:
+        raise ValueError("the JSON token has no refresh_token")
     params = grant_params(args)
     if args.audience:
         params["audience"] = args.audience
     if args.scope:
         params["scope"] = args.scope
-    with build_session(args, console) as session:
+    with build_session(args, console, token=previous) as session:
         return session.refresh_token(refresh_token=value, **params)
 
 
