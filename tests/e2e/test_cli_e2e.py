@@ -223,3 +223,28 @@ def test_cli_discover_and_verified_decode_of_a_jwt_access_token(provider: Provid
     assert discovered.token()["issuer"] == provider.issuer
     assert verified.status == 0, verified.stderr
     assert verified.token()["claims"]["aud"] in ("urn:test:api:jwt", ["urn:test:api:jwt"])
+
+
+def test_cli_tls_client_auth_with_a_certificate_and_the_providers_ca(
+    provider: ProviderInfo,
+) -> None:
+    files = provider.files
+
+    result = _grantflow(
+        "token",
+        "--issuer",
+        provider.issuer,
+        "--client-id",
+        "client-tls",
+        "--cert",
+        str(files["tls_client_cert"]),
+        "--key",
+        str(files["tls_client_key"]),
+        "--ca-bundle",
+        str(files["ca"]),
+        "--grant",
+        "client_credentials",
+    )
+
+    assert result.status == 0, result.stderr
+    assert result.token()["access_token"]
