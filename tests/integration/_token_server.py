@@ -5,7 +5,7 @@ It listens on 127.0.0.1 (a free port) in a background thread and plays both role
 - ``POST /token``: ``refresh_token`` and ``client_credentials`` grants. Each answer
   waits ``delay`` seconds first (a slow provider widens every race). Refresh tokens
   rotate: each one works once; presenting a used one is ``invalid_grant`` and, as real
-  providers do on reuse, revokes every token of the family.
+  providers do on reuse, revokes every token of the family (``revoke_on_reuse``).
 - ``/scoped``: always ``401`` with ``error="insufficient_scope"`` (nothing to renew).
 - ``/api`` (any method): a resource that accepts a live access token (header, query or
   form body) and echoes the body it received; anything else is ``401`` with
@@ -49,8 +49,9 @@ class Counts:
 class TokenServer:
     """The server's state; :func:`running` starts and stops its HTTP front."""
 
-    def __init__(self, delay: float = 0.1) -> None:
+    def __init__(self, delay: float = 0.1, revoke_on_reuse: bool = True) -> None:
         self.delay = delay
+        self.revoke_on_reuse = revoke_on_reuse
         self.url = ""
         self._lock = threading.Lock()
         self._counts = Counts()
@@ -164,7 +165,7 @@ class TokenServer:
         used, family = self._refresh.get(refresh_token, (True, ""))
         if used or family in self._revoked_families:
             self._counts.invalid_grant += 1
-            if family:
+            if family and self.revoke_on_reuse:
                 # Reuse of a rotated refresh token: revoke the whole grant.
                 self._revoked_families.add(family)
             return 400, {"error": "invalid_grant", "error_description": "refresh token reused"}
@@ -266,9 +267,9 @@ def server_fixture() -> Iterator[TokenServer]:
 
 
 @contextmanager
-def running(delay: float = 0.1) -> Iterator[TokenServer]:
+def running(delay: float = 0.1, revoke_on_reuse: bool = True) -> Iterator[TokenServer]:
     """Start a :class:`TokenServer` on a free loopback port; stop it on exit."""
-    state = TokenServer(delay)
+    state = TokenServer(delay, revoke_on_reuse)
     server = _Server(state)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
