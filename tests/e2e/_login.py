@@ -7,10 +7,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from grantflow import OAuth2Session
+
 from ._browser import follow_to_redirect_uri
 
 
-def log_in(session: Any, browser: requests.Session, redirect_uri: str, **params: Any) -> str:
+def log_in(
+    session: OAuth2Session, browser: requests.Session, redirect_uri: str, **params: Any
+) -> str:
     """Create an authorization URL with ``session``, play the user, return the callback.
 
     Extra ``params`` go to ``create_authorization_url`` (``login_hint``, ``code_verifier``).

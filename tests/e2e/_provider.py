@@ -3,8 +3,9 @@
 The provider is panva's ``oidc-provider`` (OpenID Certified), pinned by
 ``tests/provider/package-lock.json`` and configured by ``tests/provider/provider.mjs``.
 It runs on free loopback ports with its own state directory, and tests see it only
-through a frozen :class:`ProviderInfo`. Any other provider the suite runs against
-exposes the same shape and the same client ids and users, so tests stay provider-neutral.
+through a frozen ``grantflow.testing.ProviderInfo``: the development provider in
+``grantflow.testing`` describes itself in the same shape, with the same client ids and
+users, so tests stay provider-neutral.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import requests
+
+from grantflow.testing import ProviderInfo
+from grantflow.testing._info import client_info
 
 PROVIDER_DIR = Path(__file__).resolve().parent.parent / "provider"
 PINNED_VERSION = "9.13.3"
@@ -36,39 +38,6 @@ class ProviderUnavailable(Exception):
 
 class ProviderStartError(Exception):
     """The provider process did not come up; the message carries its stderr."""
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """One registered client: what a test needs to act as it."""
-
-    client_id: str
-    client_secret: str | None
-    auth_method: str
-    redirect_uris: tuple[str, ...]
-    grant_types: tuple[str, ...]
-    metadata: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def redirect_uri(self) -> str:
-        """The first registered redirect URI (the one tests use)."""
-        return self.redirect_uris[0]
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    """A running provider as the tests see it (read-only)."""
-
-    name: str
-    version: str
-    issuer: str
-    discovery_url: str
-    clients: Mapping[str, ClientInfo]
-    users: Mapping[str, str]
-    resources: Mapping[str, Mapping[str, str]]
-    files: Mapping[str, Path]
-    mtls_base: str | None
-    startup_seconds: float
 
 
 @dataclass
@@ -196,7 +165,7 @@ def _tail(path: Path, limit: int = 4000) -> str:
 
 def _read_info(path: Path, version: str, startup: float) -> ProviderInfo:
     raw = json.loads(path.read_text(encoding="utf-8"))
-    clients = {c["client_id"]: _client(c) for c in raw["clients"]}
+    clients = {c["client_id"]: client_info(c) for c in raw["clients"]}
     return ProviderInfo(
         name="oidc-provider",
         version=version,
@@ -210,15 +179,4 @@ def _read_info(path: Path, version: str, startup: float) -> ProviderInfo:
         files=MappingProxyType({k: Path(v) for k, v in raw["files"].items()}),
         mtls_base=raw.get("mtls_base"),
         startup_seconds=startup,
-    )
-
-
-def _client(raw: Mapping[str, Any]) -> ClientInfo:
-    return ClientInfo(
-        client_id=raw["client_id"],
-        client_secret=raw.get("client_secret"),
-        auth_method=raw.get("token_endpoint_auth_method", "client_secret_basic"),
-        redirect_uris=tuple(raw.get("redirect_uris", ())),
-        grant_types=tuple(raw.get("grant_types", ())),
-        metadata=MappingProxyType(dict(raw)),
     )

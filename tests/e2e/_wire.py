@@ -23,7 +23,9 @@ class RecordingAdapter(HTTPAdapter):
         super().__init__()
         self.sent: list[tuple[str, str]] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]  # requests passes these by keyword
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         self.sent.append((request.method or "", urlsplit(request.url or "").path))
         return super().send(request, **kwargs)
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from grantflow.testing import ProviderInfo
+
 from . import _provider
-from ._provider import ProviderInfo
 
 if TYPE_CHECKING:
     from grantflow import OAuth2Session

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
 
+from grantflow import AuthorizationError, InvalidResponseError, MismatchingStateError, OAuth2Session
+from grantflow.testing import ProviderInfo
+
 from ._browser import follow_to_redirect_uri, query_params
 from ._login import log_in, with_param
-from ._provider import ProviderInfo
 from ._wire import endpoint_path, record
 
 pytestmark = pytest.mark.e2e
 
-MakeSession = Callable[..., Any]
+MakeSession = Callable[..., OAuth2Session]
 
 
 @pytest.mark.parametrize(
@@ -82,8 +83,6 @@ def test_callback_with_a_forged_iss_is_refused_before_any_token_request(
     browser: requests.Session,
     forged_iss: str | None,
 ) -> None:
-    from grantflow import InvalidResponseError
-
     client = provider.clients["client-basic"]
     assert client.client_secret is not None
     session = make_session("client-basic", scope="openid")
@@ -114,8 +113,6 @@ def test_callback_with_a_forged_iss_is_refused_before_any_token_request(
 def test_callback_with_a_forged_state_is_refused_and_the_real_one_still_works(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
-    from grantflow import MismatchingStateError
-
     client = provider.clients["client-basic"]
     session = make_session("client-basic", scope="openid")
     callback = log_in(session, browser, client.redirect_uri)
@@ -137,8 +134,6 @@ def test_callback_with_a_forged_state_is_refused_and_the_real_one_still_works(
 def test_denied_login_raises_authorization_error_with_access_denied(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
-    from grantflow import AuthorizationError
-
     client = provider.clients["client-basic"]
     session = make_session("client-basic", scope="openid")
     # The test provider's login page refuses the user named "deny".

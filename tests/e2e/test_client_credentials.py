@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from ._provider import ProviderInfo
+from grantflow import OAuth2Session, OAuthError
+from grantflow.testing import ProviderInfo
+
 from ._wire import Renewals, expired
 
 pytestmark = pytest.mark.e2e
 
-MakeSession = Callable[..., Any]
+MakeSession = Callable[..., OAuth2Session]
 JWT_RESOURCE = "urn:test:api:jwt"
 DEFAULT_RESOURCE = "urn:test:api:opaque"
 
@@ -57,8 +58,6 @@ def test_client_credentials_with_resource_yields_a_jwt_for_that_audience(
 def test_unknown_resource_is_an_oauth_error_naming_invalid_target(
     make_session: MakeSession,
 ) -> None:
-    from grantflow import OAuthError
-
     session = make_session("client-m2m", scope="api:read")
 
     with pytest.raises(OAuthError) as raised:
@@ -82,6 +81,7 @@ def test_expired_client_credentials_token_is_fetched_again_on_the_next_request(
     assert response.status_code == 200
     assert len(renewals.calls) == 1
     assert renewals.calls[0]["access_token"] == first["access_token"]
+    assert session.token is not None
     renewed = session.token["access_token"]
     assert renewed != first["access_token"]
     assert response.request.headers["Authorization"] == f"Bearer {renewed}"

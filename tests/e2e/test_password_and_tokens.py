@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 import requests
 
-from ._provider import ProviderInfo
+from grantflow import OAuth2Auth, OAuth2Session, OAuthError
+from grantflow.testing import ProviderInfo
 
 pytestmark = pytest.mark.e2e
 
-MakeSession = Callable[..., Any]
+MakeSession = Callable[..., OAuth2Session]
 
 
 def _password_session(
     provider: ProviderInfo, make_session: MakeSession, user: str = "bob"
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[OAuth2Session, dict[str, Any]]:
     session = make_session("client-basic", scope="openid profile")
     token = session.fetch_token(username=user, password=provider.users[user])
     return session, dict(token)
@@ -38,8 +39,6 @@ def test_password_grant_yields_tokens_for_that_user(
 def test_password_grant_with_a_wrong_password_is_invalid_grant_without_the_password(
     make_session: MakeSession,
 ) -> None:
-    from grantflow import OAuthError
-
     session = make_session("client-basic", scope="openid")
     wrong = "not-the-password-of-alice"
 
@@ -89,8 +88,6 @@ def test_revoked_refresh_token_is_inactive(
 def test_oauth2auth_carries_the_token_on_a_plain_requests_call(
     provider: ProviderInfo, make_session: MakeSession, method: str, placement: str
 ) -> None:
-    from grantflow import OAuth2Auth
-
     session, token = _password_session(provider, make_session, "alice")
     auth = OAuth2Auth(
         {"token_type": token["token_type"], "access_token": token["access_token"]},
@@ -108,8 +105,6 @@ def test_oauth2auth_carries_the_token_on_a_plain_requests_call(
 def test_oauth2auth_with_an_unknown_token_is_refused_by_the_provider(
     provider: ProviderInfo, make_session: MakeSession
 ) -> None:
-    from grantflow import OAuth2Auth
-
     session, _ = _password_session(provider, make_session)
     auth = OAuth2Auth({"token_type": "bearer", "access_token": "not-issued-by-this-provider"})
 

@@ -1,4 +1,4 @@
-"""The test ground itself works: raw HTTP only, no grantflow involved.
+"""The test ground itself works: raw HTTP only, no grantflow client code involved.
 
 If these fail, the grantflow tests beside them cannot mean anything; if these pass and
 a grantflow test fails, the fault is on the client side.
@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
+from grantflow.testing import ProviderInfo
+
 from ._browser import confirm_device, follow_to_redirect_uri, query_params
-from ._provider import ProviderInfo
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +66,7 @@ def test_headless_walk_reaches_the_redirect_uri_with_code_state_and_iss(
     assert params["code"]
 
 
+@pytest.mark.provider_specific("oidc-provider")
 def test_device_confirmation_pages_lead_to_tokens(
     provider: ProviderInfo, browser: requests.Session
 ) -> None:

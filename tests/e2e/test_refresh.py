@@ -8,18 +8,20 @@ from typing import Any
 import pytest
 import requests
 
+from grantflow import OAuth2Session, OAuthError
+from grantflow.testing import ProviderInfo
+
 from ._login import log_in
-from ._provider import ProviderInfo
 from ._wire import Renewals, expired
 
 pytestmark = pytest.mark.e2e
 
-MakeSession = Callable[..., Any]
+MakeSession = Callable[..., OAuth2Session]
 
 
 def _signed_in(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session, **kwargs: Any
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[OAuth2Session, dict[str, Any]]:
     client = provider.clients["client-basic"]
     session = make_session("client-basic", scope="openid profile", **kwargs)
     token = session.fetch_token(
@@ -33,8 +35,6 @@ def _signed_in(
 def test_refresh_rotates_the_token_and_the_provider_rejects_the_old_one(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
-    from grantflow import OAuthError
-
     renewals = Renewals()
     session, first = _signed_in(provider, make_session, browser, update_token=renewals)
 
@@ -70,9 +70,12 @@ def test_expired_access_token_is_refreshed_before_the_request(
     assert response.json()["sub"] == "alice"
     assert len(renewals.calls) == 1
     assert renewals.calls[0]["refresh_token"] == first["refresh_token"]
-    assert session.token["access_token"] != first["access_token"]
-    assert response.request.headers["Authorization"] == f"Bearer {session.token['access_token']}"
-    assert session.token.is_expired() is False
+    renewed = session.token
+    assert renewed is not None
+    assert renewals.calls[0]["token"]["access_token"] == renewed["access_token"]
+    assert renewed["access_token"] != first["access_token"]
+    assert response.request.headers["Authorization"] == f"Bearer {renewed['access_token']}"
+    assert renewed.is_expired() is False
 
 
 def test_ensure_active_token_renews_an_expired_token(
@@ -83,5 +86,6 @@ def test_ensure_active_token_renews_an_expired_token(
 
     assert session.ensure_active_token() is True
 
+    assert session.token is not None
     assert session.token["access_token"] != first["access_token"]
     assert session.introspect_token().json()["active"] is True
