@@ -103,9 +103,14 @@ class Demo:
     def _record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._seen.append(response)
 
+    def take(self) -> list[requests.Response]:
+        """The responses received since the last call, oldest first."""
+        seen, self._seen = self._seen, []
+        return seen
+
     def replay(self) -> None:
         """Show every exchange since the last replay: documents briefly, the rest in full."""
-        seen, self._seen = self._seen, []
+        seen = self.take()
         metadata = self.op.metadata
         for response in seen:
             url = (response.request.url or "").split("?", 1)[0]
@@ -150,9 +155,8 @@ def _discovery(d: Demo, number: int) -> None:
     d.show.say("Given only the issuer, the client fetches the provider's metadata.")
     session = d.session(issuer=d.op.issuer)
     metadata = session.load_server_metadata()
-    for response in d._seen:
+    for response in d.take():
         d.show.exchange(response, only=_DISCOVERY_FIELDS)
-    d._seen.clear()
     d.show.ok(f"the document's issuer is the one asked for ({metadata['issuer']})")
 
 
@@ -174,7 +178,7 @@ def _code_flow(d: Demo, number: int) -> None:
             scope="openid profile email offline_access",
         )
         url, _state = public.create_authorization_url()
-        d._seen.clear()  # discovery, shown above
+        d.take()  # the discovery request, shown in the first section
         d.show.line("  The app sends the browser to the authorization endpoint:")
         d.show.line(f"  {d.show.style('→', 'yellow', 'bold')} GET {url.split('?', 1)[0]}")
         d.show.fields(dict(parse_qsl(urlsplit(url).query)))

@@ -16,6 +16,7 @@ from .. import OAuth2Session
 from ._console import Console
 from ._exit import EXIT_OK, EXIT_STATUS_HELP
 from ._jwt import decode_unverified, verify_jwt
+from ._options import add_transport_options
 
 __all__ = ["add_inspect_parsers"]
 
@@ -33,7 +34,7 @@ def add_inspect_parsers(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     discover.add_argument("issuer", metavar="ISSUER", help="issuer URL or metadata URL")
-    _add_transport(discover)
+    add_transport_options(discover)
     discover.set_defaults(run=_run_discover)
 
     decode = subparsers.add_parser(
@@ -66,15 +67,8 @@ def add_inspect_parsers(subparsers: Any) -> None:
         "--client-id",
         help="with --verify: validate it as this client's ID token (OIDC Core §3.1.3.7)",
     )
-    _add_transport(decode)
+    add_transport_options(decode)
     decode.set_defaults(run=_run_decode)
-
-
-def _add_transport(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ca-bundle", metavar="FILE", help="trust the CA certificates in FILE")
-    parser.add_argument(
-        "--http-timeout", type=float, default=30.0, metavar="SECONDS", help="default: 30"
-    )
 
 
 def _session(args: argparse.Namespace, issuer: str | None, **metadata: Any) -> OAuth2Session:

@@ -22,6 +22,7 @@ __all__ = [
     "CLIENT_SECRET",
     "add_client_options",
     "add_server_options",
+    "add_transport_options",
     "build_session",
     "client_credential",
     "declared_alg",
@@ -66,6 +67,11 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     )
     for flag, name in _ENDPOINTS:
         group.add_argument(f"--{flag}", dest=name, metavar="URL", help=f"the {name}")
+    add_transport_options(group)
+
+
+def add_transport_options(group: argparse._ActionsContainer) -> None:
+    """``--ca-bundle`` and ``--http-timeout``: how every HTTP request is made."""
     group.add_argument(
         "--ca-bundle", metavar="FILE", help="trust the CA certificates in FILE for HTTPS"
     )

@@ -17,27 +17,15 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
 import requests
 
+from .._requests._redact import SENSITIVE_PARAMETERS
 from ._console import Style
 from ._jwt import decode_unverified, looks_like_jwt
 
 __all__ = ["SECRET_NAMES", "Show", "mask_url", "masked"]
 
-#: Parameters and response members whose values are credentials (never printed).
-SECRET_NAMES = frozenset(
-    {
-        "access_token",
-        "assertion",
-        "client_assertion",
-        "client_secret",
-        "code",
-        "code_verifier",
-        "device_code",
-        "id_token",
-        "password",
-        "refresh_token",
-        "token",
-    }
-)
+#: Parameters and response members whose values are credentials (never printed): the
+#: same list the library uses to keep them out of network-error messages.
+SECRET_NAMES = SENSITIVE_PARAMETERS
 _TIMES = frozenset({"exp", "iat", "nbf", "auth_time", "expires_at", "updated_at"})
 _WIDTH = 92
 
