@@ -11,6 +11,7 @@ auth, so one auth serves any number of threads.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,17 @@ if TYPE_CHECKING:
 __all__ = ["Snapshot", "is_invalid_token_challenge", "retry_hook"]
 
 _SCHEMES = ("bearer", "dpop")
-# A challenge starts with a scheme token followed by a space or the end (RFC 9110 §11.2).
-_CHALLENGE_START = re.compile(r"(?:^|,)\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=\s+[^\s=,]|\s*(?:,|$))")
-_ERROR_PARAM = re.compile(r"""(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,]+))""", re.IGNORECASE)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The challenge and ``error`` parameter patterns, compiled on the first 401 only."""
+    # A challenge starts with a scheme token followed by a space or the end (RFC 9110 §11.2).
+    challenge_start = re.compile(
+        r"(?:^|,)\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=\s+[^\s=,]|\s*(?:,|$))"
+    )
+    error_param = re.compile(r"""(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,]+))""", re.IGNORECASE)
+    return challenge_start, error_param
 
 
 def is_invalid_token_challenge(header: str) -> bool:
@@ -39,13 +48,14 @@ def is_invalid_token_challenge(header: str) -> bool:
     """
     if not header:
         return False
-    starts = [(m.start(1), m.group(1).lower()) for m in _CHALLENGE_START.finditer(header)]
+    challenge_start, error_param = _patterns()
+    starts = [(m.start(1), m.group(1).lower()) for m in challenge_start.finditer(header)]
     for index, (start, scheme) in enumerate(starts):
         if scheme not in _SCHEMES:
             continue
         end = starts[index + 1][0] if index + 1 < len(starts) else len(header)
         params = header[start + len(scheme) : end]
-        for match in _ERROR_PARAM.finditer(params):
+        for match in error_param.finditer(params):
             if (match.group(1) or match.group(2) or "") == "invalid_token":
                 return True
     return False

@@ -14,7 +14,6 @@ import copy
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .._core._token import OAuth2Token
@@ -27,13 +26,22 @@ __all__ = ["Lookup", "Renewer", "TokenSource"]
 Renewer = Callable[[OAuth2Token | None], OAuth2Token]
 
 
-@dataclass(frozen=True)
 class Lookup:
     """What :meth:`TokenSource.get` found: the token, and whether this call renewed it."""
 
-    token: OAuth2Token | None
-    renewed: bool = False
-    previous: OAuth2Token | None = None
+    # A plain class, not a dataclass: it is built on every request that renews, and
+    # ``import grantflow`` should not pay for the dataclass machinery.
+    __slots__ = ("previous", "renewed", "token")
+
+    def __init__(
+        self,
+        token: OAuth2Token | None,
+        renewed: bool = False,
+        previous: OAuth2Token | None = None,
+    ) -> None:
+        self.token = token
+        self.renewed = renewed
+        self.previous = previous
 
     def __repr__(self) -> str:
         return f"Lookup(has_token={self.token is not None}, renewed={self.renewed})"

@@ -1,0 +1,69 @@
+"""``import grantflow`` against ``import requests``, each in fresh processes.
+
+grantflow imports requests, so the ratio is at least 1; the goal is at most 1.25. JOSE
+code (joserfc, cryptography) and redis must load only when first used.
+
+    .venv/bin/python bench/bench_import_time.py [--runs 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+
+PROBE = """
+import sys, time, json
+start = time.perf_counter()
+{statement}
+elapsed = time.perf_counter() - start
+heavy = sorted({{"joserfc", "cryptography", "redis"}} & {{m.split(".")[0] for m in sys.modules}})
+print(json.dumps({{"seconds": elapsed, "heavy": heavy}}))
+"""
+
+
+#: What each row runs; the last one also loads what a first session needs.
+STATEMENTS = {
+    "requests": "import requests",
+    "grantflow": "import grantflow",
+    "grantflow + OAuth2Session": "from grantflow import OAuth2Session",
+}
+
+
+def import_once(statement: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(statement=statement)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {name: [] for name in STATEMENTS}
+    heavy: set[str] = set()
+    for _ in range(args.runs):
+        # Alternate, so a busy moment of the machine hits both alike.
+        for module in times:
+            result = import_once(STATEMENTS[module])
+            times[module].append(float(str(result["seconds"])))
+            if module.startswith("grantflow"):
+                heavy.update(str(name) for name in result["heavy"])  # type: ignore[attr-defined]
+    medians = {module: statistics.median(values) * 1e3 for module, values in times.items()}
+    print("| statement | median ms | ratio to requests |")
+    print("|---|---|---|")
+    for module, value in medians.items():
+        print(f"| {module} | {value:.1f} | {value / medians['requests']:.2f}x |")
+    print(f"\nheavy modules loaded by either: {', '.join(sorted(heavy)) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
