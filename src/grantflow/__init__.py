@@ -1,18 +1,16 @@
 """grantflow: OAuth 2.0 and OpenID Connect for requests — every grant, secure by default.
 
-The public names live here; everything else is private and may change.
+The public names live here; everything else is private and may change. The session,
+auth and store classes are imported on first use (PEP 562), so ``import grantflow``
+stays cheap for programs that only need, say, the errors.
 """
 
 from __future__ import annotations
 
+from importlib import import_module as _import_module
 from typing import TYPE_CHECKING, Any
 
 from ._core._token import OAuth2Token
-from ._requests._assertion import AssertionSession
-from ._requests._auth import OAuth2Auth
-from ._requests._session import OAuth2Session
-from ._stores._base import TokenStore
-from ._stores._memory import MemoryTokenStore
 from .errors import (
     AuthorizationError,
     InsecureTransportError,
@@ -28,6 +26,13 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._core._jwt_auth import ClientSecretJWT, PrivateKeyJWT
+    from ._requests._assertion import AssertionSession
+    from ._requests._auth import OAuth2Auth
+    from ._requests._session import OAuth2Session
+    from ._stores._base import TokenStore
+    from ._stores._file import FileTokenStore
+    from ._stores._memory import MemoryTokenStore
+    from ._stores._redis import RedisTokenStore
 
 __version__ = "0.1.0"
 
@@ -35,6 +40,7 @@ __all__ = [
     "AssertionSession",
     "AuthorizationError",
     "ClientSecretJWT",
+    "FileTokenStore",
     "InsecureTransportError",
     "InvalidIDTokenError",
     "InvalidResponseError",
@@ -47,22 +53,30 @@ __all__ = [
     "OAuth2Token",
     "OAuthError",
     "PrivateKeyJWT",
+    "RedisTokenStore",
     "TokenStore",
     "TokenStoreError",
     "UnsupportedTokenTypeError",
 ]
 
-_LAZY = {"ClientSecretJWT": "_core._jwt_auth", "PrivateKeyJWT": "_core._jwt_auth"}
+_LAZY = {
+    "AssertionSession": "._requests._assertion",
+    "ClientSecretJWT": "._core._jwt_auth",
+    "FileTokenStore": "._stores._file",
+    "MemoryTokenStore": "._stores._memory",
+    "OAuth2Auth": "._requests._auth",
+    "OAuth2Session": "._requests._session",
+    "PrivateKeyJWT": "._core._jwt_auth",
+    "RedisTokenStore": "._stores._redis",
+    "TokenStore": "._stores._base",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # JOSE code is imported on first use, so `import grantflow` stays cheap.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'grantflow' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(_import_module(module, __name__), name)
     globals()[name] = value
     return value
 

@@ -125,6 +125,5 @@ class OAuth2Auth(AuthBase):
 
 
 def _has_request_hooks(client: OAuth2Session) -> bool:
-    """Whether ``protected_request`` hooks are registered (unknown counts as yes)."""
-    registry = getattr(getattr(client, "_hooks", None), "_hooks", None)
-    return not isinstance(registry, dict) or bool(registry.get("protected_request"))
+    """Whether ``protected_request`` hooks are registered on ``client``."""
+    return client._hooks.has("protected_request")
