@@ -1,8 +1,15 @@
-"""Fixtures for the end-to-end tests: one certified OpenID provider per test session.
+"""Fixtures for the end-to-end tests: every test runs against each provider in turn.
 
-The provider is started once, on free loopback ports with its own state directory, and
-stopped by its PID when the session ends, whatever the outcome. Without Node.js or the
-provider's npm packages the tests are skipped on a developer machine but fail under
+The ``provider`` fixture is parametrized over the certified ``oidc-provider`` and
+grantflow's own development provider, so each test id names the provider it ran
+against (``test_x[oidc-provider]``, ``test_x[grantflow-dev-provider]``). Each provider
+is started once per test session, on free loopback ports with its own state
+directory, and stopped when its tests are done, whatever their outcome.
+
+A test that needs a feature only one provider has is marked
+``provider_specific(name, reason=<the feature>)``; against the other provider it is
+skipped by design, the skip naming the missing feature. Without Node.js or its npm
+packages the certified provider's tests skip on a developer machine but fail under
 ``CI=true``, so a CI run can never pass without having exercised the real provider.
 """
 
@@ -17,42 +24,71 @@ import requests
 
 from grantflow.testing import ProviderInfo
 
-from . import _provider
+from . import _providers
 
 if TYPE_CHECKING:
     from grantflow import OAuth2Session
 
-_STARTUP_KEY = pytest.StashKey[ProviderInfo]()
+_STARTED_KEY = pytest.StashKey[dict[str, ProviderInfo]]()
+_MARKER = "provider_specific"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "provider_specific(name): the test relies on behaviour configured only in that"
-        " provider (the shared client ids and users are not such behaviour)",
+        f"{_MARKER}(name, reason=feature): the test needs a feature only that provider"
+        " has (the shared client ids and users are not such a feature); against the"
+        " other provider it is skipped, the skip naming the feature",
     )
+    config.stash[_STARTED_KEY] = {}
 
 
-@pytest.fixture(scope="session")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip each provider-specific test for the provider that lacks its feature."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        running = callspec.params.get("provider") if callspec is not None else None
+        if running is None:
+            continue
+        for marker in item.iter_markers(_MARKER):
+            wanted, feature = _wanted_provider(item, marker)
+            if wanted != running:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"{running} has no {feature}; runs on {wanted} only")
+                )
+
+
+def _wanted_provider(item: pytest.Item, marker: pytest.Mark) -> tuple[str, str]:
+    if len(marker.args) != 1 or marker.args[0] not in _providers.NAMES:
+        raise pytest.UsageError(
+            f"{item.nodeid}: {_MARKER} takes one provider name out of"
+            f" {', '.join(_providers.NAMES)}, got {marker.args!r}"
+        )
+    feature = marker.kwargs.get("reason") or "behaviour this test relies on"
+    return str(marker.args[0]), str(feature)
+
+
+@pytest.fixture(scope="session", params=_providers.NAMES)
 def provider(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProviderInfo]:
     """The running provider: issuer, discovery URL, clients, users and key files."""
+    name: str = request.param
     try:
-        _provider.installed_version()
-    except _provider.ProviderUnavailable as exc:
+        _providers.check_installed(name)
+    except _providers.ProviderUnavailable as exc:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"the OpenID provider cannot start under CI=true: {exc}", pytrace=False)
-        pytest.skip(f"OpenID provider not installed: {exc}")
-    except _provider.ProviderStartError as exc:
+            pytest.fail(f"{name} cannot start under CI=true: {exc}", pytrace=False)
+        pytest.skip(f"{name} is not installed: {exc}")
+    except _providers.ProviderStartError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
-        running = _provider.start(tmp_path_factory.mktemp("oidc-provider"))
-    except _provider.ProviderStartError as exc:
-        pytest.fail(f"the OpenID provider did not start: {exc}", pytrace=False)
-    request.addfinalizer(lambda: _provider.stop(running.process))
-    request.config.stash[_STARTUP_KEY] = running.info
-    yield running.info
+        started = _providers.start(name, tmp_path_factory.mktemp(name))
+    except _providers.ProviderStartError as exc:
+        pytest.fail(f"{name} did not start: {exc}", pytrace=False)
+    request.addfinalizer(started.stop)
+    request.config.stash[_STARTED_KEY][name] = started.info
+    yield started.info
 
 
 @pytest.fixture
@@ -96,9 +132,8 @@ def make_session(provider: ProviderInfo) -> Iterator[Callable[..., OAuth2Session
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    info = config.stash.get(_STARTUP_KEY, None)
-    if info is not None:
+    for info in config.stash.get(_STARTED_KEY, {}).values():
         terminalreporter.write_line(
             f"e2e: {info.name} {info.version} at {info.issuer} answered discovery"
-            f" {info.startup_seconds:.2f} s after spawn"
+            f" {info.startup_seconds:.2f} s after start"
         )

@@ -130,7 +130,6 @@ def test_callback_with_a_forged_state_is_refused_and_the_real_one_still_works(
     assert wire.paths().count(token_path) == 1
 
 
-@pytest.mark.provider_specific("oidc-provider")
 def test_denied_login_raises_authorization_error_with_access_denied(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:

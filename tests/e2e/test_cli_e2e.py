@@ -225,6 +225,9 @@ def test_cli_discover_and_verified_decode_of_a_jwt_access_token(provider: Provid
     assert verified.token()["claims"]["aud"] in ("urn:test:api:jwt", ["urn:test:api:jwt"])
 
 
+@pytest.mark.provider_specific(
+    "oidc-provider", reason="mutual-TLS client authentication (RFC 8705)"
+)
 def test_cli_tls_client_auth_with_a_certificate_and_the_providers_ca(
     provider: ProviderInfo,
 ) -> None:

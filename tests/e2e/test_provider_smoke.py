@@ -66,7 +66,7 @@ def test_headless_walk_reaches_the_redirect_uri_with_code_state_and_iss(
     assert params["code"]
 
 
-@pytest.mark.provider_specific("oidc-provider")
+@pytest.mark.provider_specific("oidc-provider", reason="device authorization grant (RFC 8628)")
 def test_device_confirmation_pages_lead_to_tokens(
     provider: ProviderInfo, browser: requests.Session
 ) -> None:

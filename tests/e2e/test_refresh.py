@@ -31,7 +31,6 @@ def _signed_in(
     return session, dict(token)
 
 
-@pytest.mark.provider_specific("oidc-provider")
 def test_refresh_rotates_the_token_and_the_provider_rejects_the_old_one(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
