@@ -25,6 +25,17 @@ import requests
 from grantflow.testing import ProviderInfo
 from grantflow.testing._info import client_info
 
+__all__ = [
+    "PINNED_VERSION",
+    "ProviderInfo",
+    "ProviderStartError",
+    "ProviderUnavailable",
+    "RunningProvider",
+    "installed_version",
+    "start",
+    "stop",
+]
+
 PROVIDER_DIR = Path(__file__).resolve().parent.parent / "provider"
 PINNED_VERSION = "9.13.3"
 START_DEADLINE_S = 30.0

@@ -99,6 +99,24 @@ def browser() -> Iterator[requests.Session]:
 
 
 @pytest.fixture
+def discovery(provider: ProviderInfo) -> dict[str, Any]:
+    """The provider's discovery document, fetched with plain ``requests``."""
+    response = requests.get(provider.discovery_url, timeout=10)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    return document
+
+
+@pytest.fixture
+def closing() -> Iterator[list[requests.Session]]:
+    """A list for sessions a test builds itself; each is closed after the test."""
+    opened: list[requests.Session] = []
+    yield opened
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture
 def make_session(provider: ProviderInfo) -> Iterator[Callable[..., OAuth2Session]]:
     """Build ``OAuth2Session`` objects for a registered client; closed after the test.
 
