@@ -31,14 +31,6 @@ pytestmark = [
 
 _REDIRECT_URI = "http://127.0.0.1:8080/cb"
 
-# The certified provider leaves `iss` out of any authorization response that carries an
-# ID token (the token's own `iss` names it); grantflow insists on the parameter.
-_ISS_WITH_ID_TOKEN = pytest.mark.xfail(
-    strict=True,
-    reason="grantflow requires the RFC 9207 iss parameter even when the response carries a"
-    " validated ID token; the certified provider omits it then (e2e-deviations.md #1)",
-)
-
 
 def _fragment(url: str) -> dict[str, str]:
     """The parameters of a URL's fragment (one value each)."""
@@ -65,7 +57,6 @@ def _hybrid_session(provider: ProviderInfo) -> OAuth2Session:
     )
 
 
-@_ISS_WITH_ID_TOKEN
 def test_hybrid_code_id_token_is_validated_then_redeemed(
     provider: ProviderInfo, browser: requests.Session
 ) -> None:
@@ -85,7 +76,6 @@ def test_hybrid_code_id_token_is_validated_then_redeemed(
         assert session.userinfo()["sub"] == "alice"
 
 
-@_ISS_WITH_ID_TOKEN
 def test_hybrid_callback_with_another_code_is_refused_before_the_token_endpoint(
     provider: ProviderInfo, browser: requests.Session
 ) -> None:
@@ -102,7 +92,6 @@ def test_hybrid_callback_with_another_code_is_refused_before_the_token_endpoint(
         assert token_path not in wire.paths()
 
 
-@_ISS_WITH_ID_TOKEN
 def test_implicit_id_token_response_yields_the_validated_id_token(
     provider: ProviderInfo, browser: requests.Session
 ) -> None:
@@ -119,7 +108,6 @@ def test_implicit_id_token_response_yields_the_validated_id_token(
         assert token["userinfo"]["nonce"] == jose_claims(token["id_token"])["nonce"]
 
 
-@_ISS_WITH_ID_TOKEN
 def test_implicit_id_token_issued_for_another_request_is_refused(
     provider: ProviderInfo, browser: requests.Session
 ) -> None:

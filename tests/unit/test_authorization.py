@@ -389,3 +389,21 @@ def test_a_record_is_still_there_until_its_callback_arrives(session: OAuth2Sessi
     _, state = session.create_authorization_url()
     first = session.authorization_request(state)
     assert session.authorization_request(state) == first
+
+
+def test_missing_iss_is_accepted_when_a_front_channel_id_token_names_the_issuer() -> None:
+    """oidc-provider omits iss next to an ID token; the ID token's signed iss is checked."""
+    from grantflow._core._authorization import validate_callback
+
+    params = {"state": "s", "code": "c", "id_token": "x.y.z"}
+    callback = validate_callback(params, expected_state="s", issuer="https://as", iss_required=True)
+    assert callback.code == "c"
+
+
+def test_wrong_iss_is_refused_even_next_to_an_id_token() -> None:
+    from grantflow._core._authorization import validate_callback
+    from grantflow.errors import InvalidResponseError
+
+    params = {"state": "s", "code": "c", "id_token": "x.y.z", "iss": "https://evil"}
+    with pytest.raises(InvalidResponseError):
+        validate_callback(params, expected_state="s", issuer="https://as", iss_required=True)
