@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
@@ -11,7 +10,7 @@ import requests
 from grantflow import OAuth2Session, OAuthError
 from grantflow.testing import ProviderInfo
 
-from ._login import log_in
+from ._login import signed_in
 from ._wire import Renewals, expired
 
 pytestmark = pytest.mark.e2e
@@ -19,23 +18,11 @@ pytestmark = pytest.mark.e2e
 MakeSession = Callable[..., OAuth2Session]
 
 
-def _signed_in(
-    provider: ProviderInfo, make_session: MakeSession, browser: requests.Session, **kwargs: Any
-) -> tuple[OAuth2Session, dict[str, Any]]:
-    client = provider.clients["client-basic"]
-    session = make_session("client-basic", scope="openid profile", **kwargs)
-    token = session.fetch_token(
-        authorization_response=log_in(session, browser, client.redirect_uri)
-    )
-    assert token["refresh_token"]
-    return session, dict(token)
-
-
 def test_refresh_rotates_the_token_and_the_provider_rejects_the_old_one(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
     renewals = Renewals()
-    session, first = _signed_in(provider, make_session, browser, update_token=renewals)
+    session, first = signed_in(provider, make_session, browser, update_token=renewals)
 
     second = session.refresh_token()
 
@@ -60,7 +47,7 @@ def test_expired_access_token_is_refreshed_before_the_request(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
     renewals = Renewals()
-    session, first = _signed_in(provider, make_session, browser, update_token=renewals)
+    session, first = signed_in(provider, make_session, browser, update_token=renewals)
     session.token = expired(first)
 
     response = session.get(session.load_server_metadata()["userinfo_endpoint"])
@@ -80,7 +67,7 @@ def test_expired_access_token_is_refreshed_before_the_request(
 def test_ensure_active_token_renews_an_expired_token(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
-    session, first = _signed_in(provider, make_session, browser)
+    session, first = signed_in(provider, make_session, browser)
     session.token = expired(first)
 
     assert session.ensure_active_token() is True

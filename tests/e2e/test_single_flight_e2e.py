@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from ._login import log_in
+from ._login import signed_in
 from ._provider import ProviderInfo
 from ._wire import Renewals, endpoint_path, expired, record
 
@@ -39,23 +39,11 @@ def _fleet() -> ModuleType:
     return module
 
 
-def _signed_in(
-    provider: ProviderInfo, make_session: MakeSession, browser: requests.Session, **kwargs: Any
-) -> tuple[Any, dict[str, Any]]:
-    client = provider.clients["client-basic"]
-    session = make_session("client-basic", scope="openid profile", **kwargs)
-    token = session.fetch_token(
-        authorization_response=log_in(session, browser, client.redirect_uri)
-    )
-    assert token["refresh_token"]
-    return session, dict(token)
-
-
 def test_threads_sharing_a_session_refresh_a_rotating_token_once(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
     renewals = Renewals()
-    session, first = _signed_in(provider, make_session, browser, update_token=renewals)
+    session, first = signed_in(provider, make_session, browser, update_token=renewals)
     userinfo = session.load_server_metadata()["userinfo_endpoint"]
     token_path = endpoint_path(session.metadata, "token_endpoint")
     session.token = expired(first)
@@ -88,7 +76,7 @@ def test_processes_sharing_a_file_store_refresh_a_rotating_token_once(
 ) -> None:
     from grantflow._stores._file import FileTokenStore
 
-    session, first = _signed_in(provider, make_session, browser)
+    session, first = signed_in(provider, make_session, browser)
     metadata = session.load_server_metadata()
     path = tmp_path / "token.json"
     FileTokenStore(path).save(expired(first))
