@@ -46,18 +46,29 @@ def insecure_transport_allowed() -> bool:
     return value is not None and value.strip().lower() not in _FALSE_VALUES
 
 
+def _too_large(response: requests.Response) -> InvalidResponseError:
+    where = (response.url or "the endpoint").split("?", 1)[0]
+    return InvalidResponseError(
+        description=f"the response from {where} is larger than {MAX_BODY_BYTES} bytes",
+        status_code=response.status_code,
+    )
+
+
 def _read_limited(response: requests.Response) -> bytes:
+    """The body, read up to ``MAX_BODY_BYTES`` (more is an :class:`InvalidResponseError`)."""
+    ready = getattr(response, "_content", False)
+    if isinstance(ready, bytes):
+        # A response built in memory (an adapter or a test double) has its body already.
+        if len(ready) > MAX_BODY_BYTES:
+            raise _too_large(response)
+        return ready
     chunks: list[bytes] = []
     size = 0
     try:
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                raise InvalidResponseError(
-                    description=f"the response from {response.url.split('?', 1)[0]} is larger "
-                    f"than {MAX_BODY_BYTES} bytes",
-                    status_code=response.status_code,
-                )
+                raise _too_large(response)
             chunks.append(chunk)
     finally:
         response.close()
