@@ -56,6 +56,7 @@ class SessionBase(requests.Session):
     default_timeout: float | tuple[float, float] | None
     client_id: str | None
     client_secret: Any
+    token_endpoint_auth_method: Any
 
     def _init_base(self, metadata: dict[str, Any]) -> None:
         self.metadata: dict[str, Any] = dict(metadata)
@@ -74,6 +75,12 @@ class SessionBase(requests.Session):
     def register_client_auth_method(self, auth: Any) -> None:
         """Register a client auth method: an object with ``.name`` or a ``(name, func)``."""
         self._auth_methods.register(auth)
+
+    def _token_client_auth(self, auth: Any) -> Any:
+        """The client auth for a token request: ``auth`` when given, else the session's."""
+        if auth is not None:
+            return auth
+        return self._auth_methods.resolve(self.token_endpoint_auth_method)
 
     def _run_request_hooks(
         self, purpose: str, url: str, headers: dict[str, str], body: str
@@ -132,8 +139,7 @@ class SessionBase(requests.Session):
             self.load_server_metadata()
 
     def _uses_mtls(self) -> bool:
-        spec = getattr(self, "token_endpoint_auth_method", None)
-        return ClientAuthMethods.name_of(spec) in TLS_METHODS
+        return ClientAuthMethods.name_of(self.token_endpoint_auth_method) in TLS_METHODS
 
     def _endpoint(self, name: str) -> str:
         """The URL of endpoint ``name``; a ValueError saying how to give it when unknown."""
