@@ -111,6 +111,7 @@ def send_request(
             data=body.encode("utf-8") if body else None,
             auth=auth,
             cookies=options.get("cookies"),
+            hooks=options.get("hooks"),
         )
     )
     if not sent_authorization and auth is _NO_AUTH:
