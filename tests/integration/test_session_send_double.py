@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+from _wire import WireServer, json_reply
 
 from grantflow import InvalidResponseError, OAuth2Session
 
@@ -48,3 +49,17 @@ def test_an_in_memory_body_over_one_mebibyte_is_refused() -> None:
         session.fetch_token()
     assert "larger than" in str(caught.value)
     assert session.token is None
+
+
+def test_hooks_given_to_fetch_token_see_the_token_response(wire: WireServer) -> None:
+    wire.script("/token", json_reply({"access_token": "at-2", "token_type": "Bearer"}))
+    seen: list[int] = []
+
+    def record(response: requests.Response, **kwargs: Any) -> requests.Response:
+        seen.append(response.status_code)
+        return response
+
+    with OAuth2Session("c", "s", token_endpoint=wire.url("/token")) as session:
+        token = session.fetch_token(hooks={"response": [record]})
+    assert token["access_token"] == "at-2"
+    assert seen == [200]
