@@ -44,3 +44,37 @@ def test_readme_compliance_hooks_are_the_example_hooks() -> None:
         'session.register_compliance_hook("protected_request", token_in_query)',
     ):
         assert line in readme and line in example, line
+
+
+def _readme_python_blocks() -> list[str]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks: list[str] = []
+    inside = False
+    lines: list[str] = []
+    for line in readme.splitlines():
+        if not inside and line.strip() == "```python":
+            inside, lines = True, []
+        elif inside and line.strip() == "```":
+            inside = False
+            blocks.append("\n".join(lines))
+        elif inside:
+            lines.append(line)
+    return blocks
+
+
+def test_every_python_block_in_the_readme_is_valid_python() -> None:
+    blocks = _readme_python_blocks()
+    assert len(blocks) >= 8
+    for number, block in enumerate(blocks, 1):
+        compile(block, f"README.md python block {number}", "exec")
+
+
+def test_readme_names_only_public_grantflow_names() -> None:
+    """Every `from grantflow import ...` in the README imports names that exist."""
+    import grantflow
+
+    for block in _readme_python_blocks():
+        for line in block.splitlines():
+            if line.startswith("from grantflow import "):
+                for name in line.removeprefix("from grantflow import ").split(","):
+                    assert name.strip() in grantflow.__all__, name
