@@ -84,7 +84,11 @@ SIGNATURES: list[tuple[str, Callable[..., Any], str]] = [
         'url=None, body="", method="POST", headers=None, auth=None, grant_type=None, '
         "state=None, **kwargs",
     ),
-    ("token_from_fragment", OAuth2Session.token_from_fragment, "authorization_response, state=None"),
+    (
+        "token_from_fragment",
+        OAuth2Session.token_from_fragment,
+        "authorization_response, state=None",
+    ),
     (
         "refresh_token",
         OAuth2Session.refresh_token,
