@@ -14,22 +14,15 @@ import pytest
 import requests
 from _wire import WireServer, json_reply
 from conftest import TLSFiles
+from test_session_options import METADATA
 
 from grantflow import OAuth2Session
 
 TOKEN = {"access_token": "at-c", "token_type": "Bearer", "expires_in": 3600}
 
+# The endpoint names test_session_options checks, plus the two it leaves out.
 METADATA_NAMES = {
-    "issuer": "https://as.example",
-    "authorization_endpoint": "https://as.example/authorize",
-    "token_endpoint": "https://as.example/token",
-    "revocation_endpoint": "https://as.example/revoke",
-    "introspection_endpoint": "https://as.example/introspect",
-    "userinfo_endpoint": "https://as.example/userinfo",
-    "jwks_uri": "https://as.example/jwks",
-    "end_session_endpoint": "https://as.example/logout",
-    "device_authorization_endpoint": "https://as.example/device",
-    "pushed_authorization_request_endpoint": "https://as.example/par",
+    **METADATA,
     "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.as.example/token"},
     "server_metadata_url": "https://as.example/.well-known/openid-configuration",
 }
