@@ -209,3 +209,42 @@ def test_fetch_token_method_get_with_password_sends_no_body(token_wire: WireServ
     assert sent.query["grant_type"] == ["password"]
     assert sent.query["username"] == ["alice"]
     assert sent.body == b""
+
+
+# -- create_authorization_url: PKCE by response type, entropy ---------------------------------
+
+_UNRESERVED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_URL_SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@pytest.mark.parametrize(
+    ("response_type", "pkce"),
+    [("code", True), ("code id_token", True), ("id_token token", False), ("token", False)],
+)
+def test_pkce_is_added_exactly_when_the_response_type_contains_code(
+    response_type: str, pkce: bool
+) -> None:
+    with OAuth2Session(
+        "c", scope="openid", authorization_endpoint="https://as.example/authorize"
+    ) as s:
+        url, state = s.create_authorization_url(response_type=response_type)
+        record = s.authorization_request(state)
+    query = _query(url)
+    assert ("code_challenge" in query) is pkce
+    assert (query.get("code_challenge_method") == ["S256"]) is pkce
+    assert bool(record.get("code_verifier")) is pkce
+
+
+def test_state_nonce_and_verifier_the_session_generates_meet_the_entropy_rule() -> None:
+    with OAuth2Session(
+        "c", scope="openid", authorization_endpoint="https://as.example/authorize"
+    ) as s:
+        url, state = s.create_authorization_url()
+        record = s.authorization_request(state)
+    nonce, verifier = _query(url)["nonce"][0], record["code_verifier"]
+    for value in (state, nonce):
+        assert len(value) >= 22
+        assert set(value) <= _URL_SAFE
+    assert 43 <= len(verifier) <= 128
+    assert set(verifier) <= _UNRESERVED
+    assert record["nonce"] == nonce
