@@ -98,7 +98,7 @@ class InvalidIDTokenError(OAuthError):
 
     def __init__(
         self,
-        claim: str,
+        claim: str = "id_token",
         description: str | None = None,
         *,
         error: str | None = None,

@@ -179,10 +179,6 @@ def test_fetch_token_stream_timeout_and_json_options_are_not_form_fields(
     assert token_wire.last("/token").field("audience") == "api"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="C2: fetch_token(files=...) is taken out of the form but never given to requests",
-)
 def test_fetch_token_files_option_reaches_requests(token_wire: WireServer) -> None:
     with OAuth2Session("c", "s", token_endpoint=token_wire.url("/token")) as s:
         s.fetch_token(files={"evidence": ("e.txt", b"file-content-7")})

@@ -160,10 +160,6 @@ def test_signature_matches_api_md(func: Callable[..., Any], spec: str) -> None:
     _check(func, spec)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="C1: api.md §4 writes OAuth2Token.from_dict(d); grantflow names the parameter token",
-)
 def test_from_dict_parameter_is_named_d() -> None:
     _check(OAuth2Token.from_dict, "d")
     assert OAuth2Token.from_dict(d={"access_token": "a"})["access_token"] == "a"

@@ -67,11 +67,11 @@ class OAuth2Token(dict[str, Any]):
                 self["expires_at"] = int(issued) + expires_in
 
     @classmethod
-    def from_dict(cls, token: Mapping[str, Any]) -> OAuth2Token:
+    def from_dict(cls, d: Mapping[str, Any]) -> OAuth2Token:
         """The token as an ``OAuth2Token`` (returned as is when it already is one)."""
-        if isinstance(token, cls):
-            return token
-        return cls(token)
+        if isinstance(d, cls):
+            return d
+        return cls(d)
 
     def is_expired(self, leeway: int = 60, *, now: float | None = None) -> bool | None:
         """True when the token expires within ``leeway`` seconds; None when it has no expiry."""

@@ -103,15 +103,22 @@ def send_request(
     if req.method == "GET" and body:
         url, body = add_params_to_uri(url, parse_qsl(body, keep_blank_values=True)), ""
     sent_authorization = any(k.lower() == "authorization" for k in headers)
+    data: Any = body.encode("utf-8") if body else None
+    if options.get("files"):
+        # multipart/form-data: requests builds it from pairs and sets its own Content-Type.
+        data = parse_qsl(body, keep_blank_values=True)
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     prepared = session.prepare_request(
         requests.Request(
             req.method,
             url,
             headers=headers,
-            data=body.encode("utf-8") if body else None,
+            data=data,
             auth=auth,
             cookies=options.get("cookies"),
             hooks=options.get("hooks"),
+            files=options.get("files"),
+            json=options.get("json") if not body else None,
         )
     )
     if not sent_authorization and auth is _NO_AUTH:

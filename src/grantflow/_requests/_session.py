@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -240,6 +241,7 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         self._source.set(token)
         return token
 
+    @functools.wraps(fetch_token)
     def fetch_access_token(self, *args: Any, **kwargs: Any) -> OAuth2Token:
         """Alias of :meth:`fetch_token` (so subclasses' overrides apply to both)."""
         return self.fetch_token(*args, **kwargs)
