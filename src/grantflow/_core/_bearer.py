@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import UnsupportedTokenTypeError
+from ..errors import InvalidTokenError, UnsupportedTokenTypeError
 from ._params import add_params_to_body, add_params_to_uri
 
 __all__ = ["TOKEN_PLACEMENTS", "add_token", "authorization_scheme", "check_placement"]
 
 TOKEN_PLACEMENTS = ("header", "body", "uri")
+
+_UNSENDABLE = re.compile(r"[\x00-\x20\x7f]")
 
 
 def check_placement(placement: str) -> str:
@@ -50,6 +53,13 @@ def add_token(
     scheme = authorization_scheme(token)
     access_token = str(token.get("access_token") or "")
     if placement == "header":
+        if _UNSENDABLE.search(access_token):
+            # RFC 6750 §2.1: b64token has no spaces or control characters; http.client
+            # would otherwise refuse the header with the whole token in its message.
+            raise InvalidTokenError(
+                description="the access token contains spaces or control characters and "
+                "cannot be sent in an Authorization header"
+            )
         headers = {**headers, "Authorization": f"{scheme} {access_token}"}
     elif placement == "body":
         body = add_params_to_body(body or "", [("access_token", access_token)])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import InvalidResponseError
 from ._http import HttpResponse
 from ._responses import parse_object_or_form
 from ._token import OAuth2Token
 
 __all__ = ["parse_token_response"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def parse_token_response(
@@ -29,6 +33,11 @@ def parse_token_response(
     if not isinstance(access_token, str) or not access_token:
         raise InvalidResponseError(
             description="the token endpoint response has no access_token",
+            status_code=response.status_code,
+        )
+    if _CONTROL.search(access_token):
+        raise InvalidResponseError(
+            description="the token endpoint's access_token contains control characters",
             status_code=response.status_code,
         )
     token_type = data.get("token_type")

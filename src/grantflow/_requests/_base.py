@@ -6,9 +6,10 @@ public class is :class:`grantflow.OAuth2Session`.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import requests
 
@@ -20,9 +21,34 @@ from .._flows._drive import Flow, Send, T, run
 from ..errors import InvalidResponseError, OAuthError
 from ._client_auth import ClientAuthMethods
 from ._hooks import ComplianceHooks
+from ._redact import redacting
 from ._sender import send_request
 
-__all__ = ["REQUEST_OPTIONS", "SESSION_ATTRIBUTES", "SessionBase", "split_request_options"]
+__all__ = [
+    "REQUEST_OPTIONS",
+    "SESSION_ATTRIBUTES",
+    "SessionBase",
+    "scrubbed",
+    "split_request_options",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def scrubbed(method: F) -> F:
+    """Run ``method`` so that an :class:`OAuthError` it raises shows no secret.
+
+    The server's ``error_description`` may echo what was sent; the values of the
+    requests made meanwhile and the session's own secrets are replaced by ``***``.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: SessionBase, *args: Any, **kwargs: Any) -> Any:
+        with redacting(self._known_secrets()):
+            return method(self, *args, **kwargs)
+
+    return cast(F, wrapper)
+
 
 #: kwargs of fetch_token & co. that are requests options rather than form parameters.
 REQUEST_OPTIONS = frozenset(
@@ -81,6 +107,23 @@ class SessionBase(requests.Session):
         if auth is not None:
             return auth
         return self._auth_methods.resolve(self.token_endpoint_auth_method)
+
+    def _known_secrets(self) -> list[str]:
+        """Secrets this session holds, to scrub from messages: client secret and tokens."""
+        found: list[str] = []
+        secret = self.client_secret
+        if isinstance(secret, bytes):
+            secret = secret.decode("utf-8", errors="ignore")
+        if isinstance(secret, str):
+            found.append(secret)
+        token = getattr(self, "_source", None)
+        current = token.token if token is not None else None
+        if current:
+            for name in ("access_token", "refresh_token", "id_token"):
+                value = current.get(name)
+                if isinstance(value, str):
+                    found.append(value)
+        return found
 
     def _run_request_hooks(
         self, purpose: str, url: str, headers: dict[str, str], body: str

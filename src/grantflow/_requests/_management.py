@@ -11,7 +11,7 @@ from .._core._http import HttpResponse
 from .._core._responses import parse_json_object
 from .._flows._drive import Send
 from ..errors import InvalidResponseError, MissingTokenError
-from ._base import SessionBase, split_request_options
+from ._base import SessionBase, scrubbed, split_request_options
 
 __all__ = ["TokenManagementMixin"]
 
@@ -56,6 +56,7 @@ class TokenManagementMixin(SessionBase):
         )
         return self._send_step(Send(request, purpose, client_auth), options)
 
+    @scrubbed
     def revoke_token(
         self,
         url: str | None = None,
@@ -85,6 +86,7 @@ class TokenManagementMixin(SessionBase):
             parse_json_object(response, "revocation endpoint")
         return raw
 
+    @scrubbed
     def introspect_token(
         self,
         url: str | None = None,

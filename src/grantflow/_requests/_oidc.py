@@ -15,7 +15,7 @@ from .._core._token import OAuth2Token
 from .._flows._basic import json_get_flow
 from .._flows._drive import Send
 from ..errors import InvalidIDTokenError, MissingTokenError
-from ._base import SessionBase, split_request_options
+from ._base import SessionBase, scrubbed, split_request_options
 
 if TYPE_CHECKING:
     from .._core._id_token import IDTokenRules
@@ -221,6 +221,7 @@ class OpenIDMixin(SessionBase):
 
     # -- UserInfo and logout -------------------------------------------------------------------
 
+    @scrubbed
     def userinfo(self, **kwargs: Any) -> dict[str, Any]:
         """The UserInfo claims (OIDC Core §5.3): JSON or a signed JWT; ``sub`` must match."""
         from .._core._userinfo import parse_userinfo_response, userinfo_jwt_header

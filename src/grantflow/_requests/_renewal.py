@@ -17,7 +17,7 @@ from .._core._token import OAuth2Token
 from .._flows._basic import token_flow
 from .._sources._source import Lookup, TokenSource
 from ..errors import InvalidTokenError, MissingTokenError
-from ._base import split_request_options
+from ._base import scrubbed, split_request_options
 from ._oidc import OpenIDMixin
 
 __all__ = ["RenewalMixin"]
@@ -30,6 +30,7 @@ class RenewalMixin(OpenIDMixin):
     update_token: Callable[..., Any] | None
     _refetch: dict[str, Any] | None
 
+    @scrubbed
     def refresh_token(
         self,
         url: str | None = None,
@@ -112,6 +113,7 @@ class RenewalMixin(OpenIDMixin):
         )
         return self._check_token_id_token(token)
 
+    @scrubbed
     def _renew(self, current: OAuth2Token | None) -> OAuth2Token:
         """A renewed token for ``current``: refresh when possible, else re-fetch."""
         if current is not None and current.get("refresh_token"):

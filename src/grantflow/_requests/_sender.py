@@ -21,7 +21,7 @@ from .._core._params import add_params_to_uri
 from .._core._transport import check_secure_transport
 from .._flows._drive import Send
 from ..errors import InvalidResponseError
-from ._redact import redact_exception, sensitive_values
+from ._redact import record_sent, redact_exception, sensitive_values
 
 __all__ = ["NoAuth", "insecure_transport_allowed", "send_request"]
 
@@ -108,28 +108,34 @@ def send_request(
         # multipart/form-data: requests builds it from pairs and sets its own Content-Type.
         data = parse_qsl(body, keep_blank_values=True)
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    prepared = session.prepare_request(
-        requests.Request(
-            req.method,
-            url,
-            headers=headers,
-            data=data,
-            auth=auth,
-            cookies=options.get("cookies"),
-            hooks=options.get("hooks"),
-            files=options.get("files"),
-            json=options.get("json") if not body else None,
-        )
-    )
-    if not sent_authorization and auth is _NO_AUTH:
-        prepared.headers.pop("Authorization", None)
+    secrets = sensitive_values(url, body)
+    record_sent(secrets)
+    redacted: requests.RequestException | None = None
     try:
+        prepared = session.prepare_request(
+            requests.Request(
+                req.method,
+                url,
+                headers=headers,
+                data=data,
+                auth=auth,
+                cookies=options.get("cookies"),
+                hooks=options.get("hooks"),
+                files=options.get("files"),
+                json=options.get("json") if not body else None,
+            )
+        )
+        if not sent_authorization and auth is _NO_AUTH:
+            prepared.headers.pop("Authorization", None)
         response = session.send(prepared, **_send_settings(session, prepared.url or url, options))
     except requests.RequestException as exc:
-        redacted = redact_exception(exc, sensitive_values(prepared.url or url, body))
+        redacted = redact_exception(exc, secrets)
         if redacted is exc:
             raise
-        raise redacted from None
+    if redacted is not None:
+        # Raised outside the except block, so the original (whose message shows the
+        # secrets) is not kept as __context__.
+        raise redacted
     content = _read_limited(response)
     response._content = content
     response._content_consumed = True  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ._auth import OAuth2Auth
 from ._authorize import AuthorizationMixin
-from ._base import SESSION_ATTRIBUTES, split_request_options
+from ._base import SESSION_ATTRIBUTES, scrubbed, split_request_options
 from ._client_auth import JWT_METHOD_NAMES, ClientAuthMethods
 from ._management import TokenManagementMixin
 from ._redact import redact_exception
@@ -145,19 +145,19 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
             kwargs["verify"] = self.verify
         if not withhold_token and auth is None:
             auth = self.token_auth
+        redacted: requests.RequestException | None = None
         try:
             return super().request(method, url, auth=auth, **kwargs)
         except requests.RequestException as exc:
             # With token_placement="uri" the URL in requests' message carries the token.
-            current = self.token
-            secret = current.get("access_token") if current else None
-            redacted = redact_exception(exc, [secret] if secret else [])
+            redacted = redact_exception(exc, self._known_secrets())
             if redacted is exc:
                 raise
-            raise redacted from None
+        raise redacted  # outside the except block: no __context__ showing the token
 
     # -- token requests -----------------------------------------------------------------------
 
+    @scrubbed
     def fetch_token(
         self,
         url: str | None = None,
@@ -254,6 +254,7 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         configured = self.metadata.get("grant_type")
         return str(configured) if configured else CLIENT_CREDENTIALS
 
+    @scrubbed
     def token_from_fragment(
         self, authorization_response: Any, state: str | None = None, nonce: str | None = None
     ) -> OAuth2Token:
