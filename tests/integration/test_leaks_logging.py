@@ -33,10 +33,6 @@ ISSUED = {
     "token_type": "Bearer",
     "expires_in": 3600,
 }
-URLLIB3_REASON = (
-    "urllib3 logs the request line with its query at DEBUG (urllib3.connectionpool); "
-    "grantflow adds no filter, so GET token parameters / a URI-placed token show"
-)
 
 
 @pytest.fixture
@@ -114,7 +110,6 @@ def test_a_client_secret_jwt_assertion_is_never_logged(
     assert_absent([assertion], _records(debug_logs), "a DEBUG log record")
 
 
-@pytest.mark.xfail(strict=True, reason=URLLIB3_REASON)
 def test_a_get_token_request_logs_no_secret_at_debug(
     wire: WireServer, debug_logs: pytest.LogCaptureFixture
 ) -> None:
@@ -124,7 +119,6 @@ def test_a_get_token_request_logs_no_secret_at_debug(
     assert_absent(SECRETS, _records(debug_logs), "a DEBUG log record")
 
 
-@pytest.mark.xfail(strict=True, reason=URLLIB3_REASON)
 def test_a_uri_placed_token_is_not_logged_at_debug(
     wire: WireServer, debug_logs: pytest.LogCaptureFixture
 ) -> None:

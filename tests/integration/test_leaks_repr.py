@@ -141,10 +141,6 @@ def test_a_token_keeps_its_secrets_hidden_through_copy_and_pickle() -> None:
         assert "alice@example.test" in repr(each), "userinfo claims are no secret"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OAuth2Token's repr masks only top-level access_token/refresh_token/id_token",
-)
 @pytest.mark.parametrize(
     "response",
     [
@@ -193,11 +189,6 @@ def test_errors_show_the_same_text_after_copy_and_pickle() -> None:
             assert each.args == error.args
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="authorization_request(state) is a plain dict: its repr, as a web app logs it "
-    "while handing it over, shows the PKCE verifier",
-)
 def test_the_handed_over_authorization_request_hides_the_verifier_in_its_repr(
     wire: WireServer,
 ) -> None:

@@ -139,13 +139,7 @@ FLOWS: dict[str, Callable[[WireServer], None]] = {
     "jwt_bearer": _jwt_bearer,
 }
 
-ECHO_REASON = (
-    "the server's error_description/error_uri become str(e), repr(e), e.args verbatim; "
-    "secrets the request carried are not taken out"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=ECHO_REASON)
 @pytest.mark.parametrize("flow", list(FLOWS))
 def test_an_error_that_echoes_the_request_shows_none_of_its_secrets(
     wire: WireServer, flow: str
@@ -158,7 +152,6 @@ def test_an_error_that_echoes_the_request_shows_none_of_its_secrets(
     assert_absent(secrets, exception_texts(caught.value), f"the {flow} error")
 
 
-@pytest.mark.xfail(strict=True, reason=ECHO_REASON)
 def test_an_error_naming_the_refresh_token_does_not_show_it(wire: WireServer) -> None:
     wire.script(
         "/token",
@@ -176,7 +169,6 @@ def test_an_error_naming_the_refresh_token_does_not_show_it(wire: WireServer) ->
     assert_absent([REFRESH_TOKEN], exception_texts(caught.value), "the refresh error")
 
 
-@pytest.mark.xfail(strict=True, reason=ECHO_REASON)
 def test_an_error_naming_the_basic_client_secret_does_not_show_it(wire: WireServer) -> None:
     # client_secret_basic: the secret is not in the form, but the session knows it.
     wire.script(
@@ -191,7 +183,6 @@ def test_an_error_naming_the_basic_client_secret_does_not_show_it(wire: WireServ
     assert_absent([CLIENT_SECRET], exception_texts(caught.value), "the client auth error")
 
 
-@pytest.mark.xfail(strict=True, reason=ECHO_REASON)
 def test_a_userinfo_error_naming_the_access_token_does_not_show_it(wire: WireServer) -> None:
     def echo_bearer(recorded: Recorded) -> Reply:
         return json_reply(
@@ -255,3 +246,65 @@ def test_a_token_in_an_error_response_body_is_not_shown(wire: WireServer) -> Non
     with pytest.raises(OAuthError) as caught:
         _password(wire)
     assert_absent(KNOWN, exception_texts(caught.value), "the error with a token in its body")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the scrubbed secrets hold the client secret, not the Basic credentials "
+    "base64(id:secret) that were actually sent",
+)
+def test_an_error_echoing_the_basic_authorization_header_does_not_show_it(
+    wire: WireServer,
+) -> None:
+    # base64("client-1:secret") is the secret in a thin disguise.
+    def echo_header(recorded: Recorded) -> Reply:
+        sent = recorded.header("Authorization")
+        return json_reply({"error": "invalid_client", "error_description": f"bad {sent}"}, 401)
+
+    wire.script("/token", echo_header)
+    with pytest.raises(OAuthError) as caught:
+        _session(wire).fetch_token(grant_type="client_credentials")
+    credentials = (wire.last("/token").header("Authorization") or "").split(" ", 1)[1]
+    assert credentials
+    assert_absent([credentials], exception_texts(caught.value), "the client auth error")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="only description and uri are scrubbed; the server's `error` is not"
+)
+def test_an_error_code_that_carries_a_secret_does_not_show_it(wire: WireServer) -> None:
+    # RFC 6749 §5.2 limits `error` to a code, but the text is the server's all the same.
+    wire.script("/token", json_reply({"error": f"invalid_grant:{REFRESH_TOKEN}"}, 400))
+    with pytest.raises(OAuthError) as caught:
+        _refresh(wire)
+    assert_absent([REFRESH_TOKEN], exception_texts(caught.value), "the error code")
+
+
+def test_a_www_authenticate_challenge_naming_the_token_does_not_show_it(
+    wire: WireServer,
+) -> None:
+    challenge = f'Bearer error="invalid_token", error_description="{ACCESS_TOKEN} expired"'
+    wire.script("/userinfo", Reply(401, b"", {"WWW-Authenticate": challenge}))
+    s = _session(
+        wire,
+        token={"access_token": ACCESS_TOKEN, "token_type": "Bearer"},
+        issuer=wire.base_url,
+        jwks_uri=wire.url("/jwks"),
+        userinfo_endpoint=wire.url("/userinfo"),
+    )
+    with pytest.raises(OAuthError) as caught:
+        s.userinfo()
+    assert caught.value.error == "invalid_token"
+    assert_absent([ACCESS_TOKEN], exception_texts(caught.value), "the UserInfo challenge error")
+
+
+def test_an_assertion_session_fetching_on_its_own_hides_the_echoed_assertion(
+    wire: WireServer,
+) -> None:
+    wire.script("/token", _echo_form())
+    s = AssertionSession(wire.url("/token"), issuer="svc", subject=None, key=HMAC_KEY, alg="HS256")
+    with pytest.raises(OAuthError) as caught:
+        s.get(wire.url("/api"))
+    secrets = _sent_secrets(wire.last("/token"))
+    assert secrets
+    assert_absent(secrets, exception_texts(caught.value), "the automatic fetch error")

@@ -158,11 +158,6 @@ def test_the_dev_providers_clients_file_is_private_from_its_first_byte(
     assert modes["clients.json"] & 0o077 == 0, oct(modes["clients.json"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the key files are opened with O_CREAT|0o600, which leaves an existing file's "
-    "mode as it was: a reused state_dir keeps world-readable private keys",
-)
 def test_the_dev_providers_private_key_files_are_private_even_when_they_existed(
     tmp_path: Path, open_umask: None
 ) -> None:
