@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
 from _wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
-from test_cli_support import Result, cli_env, run_cli
+from test_cli_support import (
+    Result,
+    RunningCli,
+    cli_env,
+    deliver,
+    query_of,
+    run_cli,
+    walk_to_redirect,
+)
 from test_leaks_support import assert_absent
+
+from grantflow.testing import DevProvider
 
 CLIENT_SECRET = "SECRET-cs-4711"
 PASSWORD = "SECRET-pw-4711"
@@ -194,3 +205,34 @@ def test_decode_verify_against_an_unreachable_jwks_does_not_echo_the_token() -> 
     )  # fmt: skip
     assert result.status == 4, result.stderr
     assert_absent([ACCESS_TOKEN, jwt], [result.stderr], "decode --verify's stderr")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [{"state": "forged-state-value-0123456789"}, {"iss": "http://127.0.0.1:1"}, {}],
+    ids=["forged_state", "forged_iss", "accepted"],
+)
+def test_a_rejected_callback_does_not_print_its_authorization_code(
+    oauth_provider: DevProvider, forged: dict[str, str]
+) -> None:
+    cli = RunningCli(
+        "token", "--issuer", oauth_provider.issuer, "--client-id", "client-public",
+        "--redirect-uri", "http://127.0.0.1/cb", "--scope", "openid", "--no-browser",
+        "--http-timeout", "10",
+    )  # fmt: skip
+    try:
+        callback = walk_to_redirect(cli.authorization_url())
+        code = query_of(callback)["code"]
+        deliver(
+            urlunsplit(
+                urlsplit(callback)._replace(query=urlencode({**query_of(callback), **forged}))
+            )
+        )
+        result = cli.finish()
+    finally:
+        cli.stop()
+    assert code and len(code) >= 8
+    assert result.status in (0, 3), result.stderr
+    assert_absent([code], [result.stderr], "the code flow's stderr")
+    if result.status == 0:
+        assert_absent([code], [result.stdout], "the code flow's stdout")
