@@ -127,8 +127,18 @@ def server_metadata(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_private_key(path: str) -> Any:
-    """A private key file as the library takes it: a JWK / JWK Set dict, or PEM text."""
-    text = Path(path).read_text(encoding="utf-8")
+    """A private key file as the library takes it: a JWK / JWK Set dict, or PEM text.
+
+    A value that is not a readable file is never echoed: it may be the key itself,
+    pasted where its path belongs.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        raise ValueError(
+            "--private-key takes the path of a key file, and that path cannot be read "
+            "(the value is not shown: it may be a key)"
+        ) from None
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)

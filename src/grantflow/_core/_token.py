@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["SECRET_TOKEN_FIELDS", "OAuth2Token", "coerce_expires_in"]
+__all__ = ["SECRET_TOKEN_FIELDS", "OAuth2Token", "coerce_expires_in", "is_secret_field", "masked"]
 
 #: Fields that must never appear in a repr, log line or error message.
 SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
@@ -82,13 +82,39 @@ class OAuth2Token(dict[str, Any]):
         return bool(expires_at - leeway < current)
 
     def __repr__(self) -> str:
-        shown = {k: ("***" if k in SECRET_TOKEN_FIELDS else v) for k, v in self.items()}
-        return f"OAuth2Token({shown!r})"
+        return f"OAuth2Token({masked(self)!r})"
 
     __str__ = __repr__
 
     def copy(self) -> OAuth2Token:
         return OAuth2Token(self)
+
+
+_NOT_SECRET = frozenset({"token_type", "issued_token_type", "requested_token_type"})
+
+
+def is_secret_field(name: object) -> bool:
+    """Whether a response member holds a credential: ``*_token``, ``*_secret``, ``mac_key``.
+
+    Responses carry more than the three standard tokens: a user token nested in a
+    provider's envelope, OpenID Connect Native SSO's ``device_secret``.
+    """
+    if not isinstance(name, str) or name in _NOT_SECRET:
+        return False
+    return (
+        name in SECRET_TOKEN_FIELDS
+        or name.endswith(("_token", "_secret"))
+        or name in {"token", "mac_key", "assertion", "code_verifier"}
+    )
+
+
+def masked(value: Any) -> Any:
+    """A copy of ``value`` (dicts and lists, recursively) with credentials replaced by ``***``."""
+    if isinstance(value, Mapping):
+        return {k: ("***" if is_secret_field(k) else masked(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(v) for v in value]
+    return value
 
 
 def _coerce_epoch(value: object) -> int | None:

@@ -26,7 +26,25 @@ from ..errors import MismatchingStateError
 from ._base import SessionBase
 from ._sender import insecure_transport_allowed
 
-__all__ = ["AuthorizationMixin"]
+__all__ = ["AuthorizationMixin", "AuthorizationRecord"]
+
+
+class AuthorizationRecord(dict[str, Any]):
+    """The JSON-serialisable record of a request, for the process that gets the callback.
+
+    It must carry the PKCE verifier and nonce; its repr hides them, so logging it
+    ("stored %r") writes no secret.
+    """
+
+    def __repr__(self) -> str:
+        shown = {
+            k: ("***" if k in ("code_verifier", "nonce") and v is not None else v)
+            for k, v in self.items()
+        }
+        return f"AuthorizationRecord({shown!r})"
+
+    __str__ = __repr__
+
 
 #: How many outstanding authorization requests a session remembers (oldest dropped first).
 MAX_OUTSTANDING_REQUESTS = 64
@@ -104,7 +122,7 @@ class AuthorizationMixin(SessionBase):
             raise MismatchingStateError(
                 description="no outstanding authorization request has that state"
             )
-        return record.to_dict()
+        return AuthorizationRecord(record.to_dict())
 
     def _remember(self, record: AuthorizationRequest) -> None:
         with self._outstanding_lock:

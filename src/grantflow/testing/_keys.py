@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "half_hash",
     "verify_jwt",
     "write_client_key_files",
+    "write_private",
 ]
 
 HMAC_ALGS = frozenset({"HS256", "HS384", "HS512"})
@@ -164,12 +166,22 @@ def write_client_key_files(directory: Path, keys: KeySet) -> dict[str, Path]:
     jwks_path = directory / "client-private-jwt.private.json"
     pem_path = directory / "client-private-jwt.pem"
     rsa_key = next(k for k in keys.keys if isinstance(k, RSAKey))
-    _write_private(jwks_path, json.dumps(keys.as_dict(private=True), indent=2).encode() + b"\n")
-    _write_private(pem_path, rsa_key.as_pem(private=True))
+    write_private(jwks_path, json.dumps(keys.as_dict(private=True), indent=2).encode() + b"\n")
+    write_private(pem_path, rsa_key.as_pem(private=True))
     return {"private_key_jwt_keys": jwks_path, "private_key_jwt_pem": pem_path}
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only, from the first byte.
+
+    A temporary file made with mode 0600 is filled, then replaces ``path``: an existing
+    file's looser mode never applies, and no reader sees a half-written file.
+    """
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

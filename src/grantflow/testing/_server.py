@@ -31,7 +31,13 @@ from ._context import Context
 from ._handlers import discovery_document, dispatch
 from ._http import Request, Response, json_response
 from ._info import ProviderInfo, client_info
-from ._keys import ProviderKeys, generate_client_keys, public_keyset, write_client_key_files
+from ._keys import (
+    ProviderKeys,
+    generate_client_keys,
+    public_keyset,
+    write_client_key_files,
+    write_private,
+)
 from ._state import Store
 
 __all__ = ["DevProvider"]
@@ -251,9 +257,10 @@ class DevProvider:
             "files": {name: str(path) for name, path in self._files.items()},
             "clients": list(self.clients.values()),
         }
-        path = self._state_dir / "clients.json"
-        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        # It lists every client secret and password: private from its first byte.
+        write_private(
+            self._state_dir / "clients.json", (json.dumps(document, indent=2) + "\n").encode()
+        )
 
     # -- what tests read -------------------------------------------------------------------
 
