@@ -144,11 +144,16 @@ class QueryRedactingFilter(logging.Filter):
 _FILTER = QueryRedactingFilter()
 
 
+#: urllib3's loggers that write request URLs (a logger's filters apply to its own records).
+_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager")
+
+
 def install_log_filter() -> None:
-    """Add the filter to urllib3's connection-pool logger once."""
-    logger = logging.getLogger("urllib3.connectionpool")
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
+    """Add the filter, once, to every urllib3 logger that writes request URLs."""
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 install_log_filter()
