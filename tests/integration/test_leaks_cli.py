@@ -139,11 +139,6 @@ def test_a_secret_given_as_a_private_key_file_path_is_not_echoed_when_short(
     assert_absent([CLIENT_SECRET], [result.output], "the --key error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--private-key VALUE that is not a file: the OSError's filename (the value) "
-    "is printed, so a PEM passed as '--private-key \"$KEY\"' lands on stderr",
-)
 @pytest.mark.parametrize("shape", ["pem", "short"])
 def test_a_private_key_given_where_its_path_belongs_is_not_echoed(shape: str) -> None:
     body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ" + CLIENT_SECRET
