@@ -225,11 +225,6 @@ def test_urllib3s_retry_warnings_show_no_secret_of_a_get_token_request(
     assert_absent(SECRETS, warned, "urllib3's retry warning")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the query filter sits on urllib3.connectionpool only; urllib3.util.retry logs "
-    "'Incremented Retry for (url=/token?...password=...)' at DEBUG",
-)
 @pytest.mark.parametrize("where", ["get_token_request", "uri_placed_token"])
 def test_a_retrying_adapter_logs_no_secret_at_debug(
     wire: WireServer, debug_logs: pytest.LogCaptureFixture, where: str

@@ -134,28 +134,44 @@ def test_a_redis_failure_while_saving_shows_no_token(own_redis: RedisServer) -> 
     assert_absent([ACCESS_TOKEN, REFRESH_TOKEN], exception_texts(caught.value), "the store error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DevProvider writes clients.json (every client secret and user password) with "
-    "Path.write_text under the umask and chmods it to 0600 only afterwards",
-)
 def test_the_dev_providers_clients_file_is_private_from_its_first_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_umask: None
 ) -> None:
-    modes: dict[str, int] = {}
-    real_write_text = Path.write_text
+    state = tmp_path / "state"
+    exposed: list[str] = []
+    checks = [0]
 
-    def write_text(self: Path, data: str, *args: Any, **kwargs: Any) -> int:
-        written = real_write_text(self, data, *args, **kwargs)
-        modes[self.name] = stat.S_IMODE(self.stat().st_mode)
-        return written
+    def check_state_dir() -> None:
+        # After every write, rename or chmod: no file there that holds a secret is open
+        # to other users (a temporary file included).
+        checks[0] += 1
+        for path in state.iterdir() if state.exists() else []:
+            if path.is_file() and _others_can_read(path) and "client_secret" in path.read_text():
+                exposed.append(f"{path.name} {oct(path.stat().st_mode)}")
 
-    monkeypatch.setattr(Path, "write_text", write_text)
-    with DevProvider(state_dir=tmp_path / "state") as op:
+    def watched(real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = real(*args, **kwargs)
+            check_state_dir()
+            return result
+
+        return call
+
+    for owner, name in [
+        (Path, "write_text"),
+        (Path, "write_bytes"),
+        (Path, "chmod"),
+        (os, "replace"),
+        (os, "rename"),
+        (os, "chmod"),
+        (os, "close"),
+    ]:
+        monkeypatch.setattr(owner, name, watched(getattr(owner, name)))
+    with DevProvider(state_dir=state) as op:
         secret = op.clients["client-basic"]["client_secret"]
-        assert secret in (tmp_path / "state" / "clients.json").read_text()
-    assert "clients.json" in modes
-    assert modes["clients.json"] & 0o077 == 0, oct(modes["clients.json"])
+        assert secret in (state / "clients.json").read_text()
+    assert checks[0] > 0
+    assert not exposed, exposed
 
 
 def test_the_dev_providers_private_key_files_are_private_even_when_they_existed(
