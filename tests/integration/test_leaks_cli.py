@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
 from _wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
+from conftest import TLSFiles
 from test_cli_support import (
     Result,
     RunningCli,
@@ -126,16 +127,19 @@ def test_a_network_error_names_the_host_and_no_secret(command: str) -> None:
     assert_absent(SECRETS, [result.output], f"grantflow {command}'s output")
 
 
-def test_a_secret_given_as_a_private_key_file_path_is_not_echoed_when_short(
-    tmp_path: Path,
-) -> None:
+@pytest.mark.xfail(
+    strict=True,
+    reason="requests' OSError 'Could not find the TLS key file, invalid path: <value>' is "
+    "printed as it is",
+)
+def test_a_secret_given_as_the_tls_key_file_path_is_not_echoed(tls_files: TLSFiles) -> None:
     # The mistake the secret options guard against: the value where a path belongs.
     result = run_cli(
         "token", "--token-endpoint", "https://idp.example/token", "--client-id", "c",
-        "--grant", "client_credentials", "--key", CLIENT_SECRET,
-        "--cert", str(tmp_path / "missing.pem"), env=ENV,
+        "--grant", "client_credentials", "--cert", tls_files.client_cert,
+        "--key", CLIENT_SECRET, env=ENV,
     )  # fmt: skip
-    assert result.status == 2, result.stderr
+    assert result.status in (2, 4), result.stderr
     assert_absent([CLIENT_SECRET], [result.output], "the --key error")
 
 
