@@ -127,11 +127,6 @@ def test_a_network_error_names_the_host_and_no_secret(command: str) -> None:
     assert_absent(SECRETS, [result.output], f"grantflow {command}'s output")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="requests' OSError 'Could not find the TLS key file, invalid path: <value>' is "
-    "printed as it is",
-)
 def test_a_secret_given_as_the_tls_key_file_path_is_not_echoed(tls_files: TLSFiles) -> None:
     # The mistake the secret options guard against: the value where a path belongs.
     result = run_cli(

@@ -248,11 +248,6 @@ def test_a_token_in_an_error_response_body_is_not_shown(wire: WireServer) -> Non
     assert_absent(KNOWN, exception_texts(caught.value), "the error with a token in its body")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the scrubbed secrets hold the client secret, not the Basic credentials "
-    "base64(id:secret) that were actually sent",
-)
 def test_an_error_echoing_the_basic_authorization_header_does_not_show_it(
     wire: WireServer,
 ) -> None:
@@ -269,9 +264,6 @@ def test_an_error_echoing_the_basic_authorization_header_does_not_show_it(
     assert_absent([credentials], exception_texts(caught.value), "the client auth error")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="only description and uri are scrubbed; the server's `error` is not"
-)
 def test_an_error_code_that_carries_a_secret_does_not_show_it(wire: WireServer) -> None:
     # RFC 6749 §5.2 limits `error` to a code, but the text is the server's all the same.
     wire.script("/token", json_reply({"error": f"invalid_grant:{REFRESH_TOKEN}"}, 400))

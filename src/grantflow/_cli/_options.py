@@ -167,6 +167,13 @@ def client_credential(args: argparse.Namespace, console: Console) -> tuple[Any, 
     key = load_private_key(args.private_key) if args.private_key else None
     if bool(args.cert) != bool(args.key):
         raise ValueError("--cert and --key go together")
+    for option, value in (("--cert", args.cert), ("--key", args.key)):
+        # A value that is not a file is never echoed: a key pasted there is a secret.
+        if value and not Path(value).is_file():
+            raise ValueError(
+                f"{option} takes the path of a PEM file, and that path is not a readable file "
+                "(the value is not shown: it may be a key)"
+            )
     method = args.auth_method
     if method is None:
         if key is not None:

@@ -9,7 +9,13 @@ from typing import Any
 from ..errors import InvalidTokenError, UnsupportedTokenTypeError
 from ._params import add_params_to_body, add_params_to_uri
 
-__all__ = ["TOKEN_PLACEMENTS", "add_token", "authorization_scheme", "check_placement"]
+__all__ = [
+    "TOKEN_PLACEMENTS",
+    "add_token",
+    "authorization_header",
+    "authorization_scheme",
+    "check_placement",
+]
 
 TOKEN_PLACEMENTS = ("header", "body", "uri")
 
@@ -42,6 +48,20 @@ def authorization_scheme(token: Mapping[str, Any]) -> str:
     )
 
 
+def authorization_header(token: Mapping[str, Any]) -> str:
+    """The ``Authorization`` value for ``token``: ``Bearer …`` or ``DPoP …``."""
+    scheme = authorization_scheme(token)
+    access_token = str(token.get("access_token") or "")
+    if _UNSENDABLE.search(access_token):
+        # RFC 6750 §2.1: b64token has no spaces or control characters; http.client
+        # would otherwise refuse the header with the whole token in its message.
+        raise InvalidTokenError(
+            description="the access token contains spaces or control characters and "
+            "cannot be sent in an Authorization header"
+        )
+    return f"{scheme} {access_token}"
+
+
 def add_token(
     token: Mapping[str, Any],
     placement: str,
@@ -50,18 +70,12 @@ def add_token(
     body: str | None,
 ) -> tuple[str, dict[str, str], str | None]:
     """Add ``token``'s access token to a request as a header, body or query parameter."""
-    scheme = authorization_scheme(token)
-    access_token = str(token.get("access_token") or "")
     if placement == "header":
-        if _UNSENDABLE.search(access_token):
-            # RFC 6750 §2.1: b64token has no spaces or control characters; http.client
-            # would otherwise refuse the header with the whole token in its message.
-            raise InvalidTokenError(
-                description="the access token contains spaces or control characters and "
-                "cannot be sent in an Authorization header"
-            )
-        headers = {**headers, "Authorization": f"{scheme} {access_token}"}
-    elif placement == "body":
+        headers = {**headers, "Authorization": authorization_header(token)}
+        return uri, headers, body
+    authorization_scheme(token)  # an unsupported token type is refused in every placement
+    access_token = str(token.get("access_token") or "")
+    if placement == "body":
         body = add_params_to_body(body or "", [("access_token", access_token)])
     elif placement == "uri":
         uri = add_params_to_uri(uri, [("access_token", access_token)])

@@ -8,7 +8,7 @@ import requests
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
-from .._core._bearer import add_token, authorization_scheme, check_placement
+from .._core._bearer import add_token, authorization_header, check_placement
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
@@ -97,8 +97,7 @@ class OAuth2Auth(AuthBase):
         client = self.client
         if self.token_placement == "header" and (client is None or not _has_request_hooks(client)):
             # The common case costs one header write (bench/bench_request_overhead.py).
-            access_token = str(token.get("access_token") or "")
-            r.headers["Authorization"] = f"{authorization_scheme(token)} {access_token}"
+            r.headers["Authorization"] = authorization_header(token)
             return
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
         url, headers, new_body = add_token(

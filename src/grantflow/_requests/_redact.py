@@ -113,6 +113,7 @@ def redacting(known: Iterable[str | None]) -> Iterator[None]:
         yield
     except OAuthError as exc:
         secrets = [*sent, *(s for s in known if s)]
+        exc.error = redact_text(exc.error, secrets)
         exc.description = redact_text(exc.description, secrets) if exc.description else None
         exc.uri = redact_text(exc.uri, secrets) if exc.uri else None
         exc.args = (str(exc),)

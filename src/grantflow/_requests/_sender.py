@@ -109,6 +109,10 @@ def send_request(
         data = parse_qsl(body, keep_blank_values=True)
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     secrets = sensitive_values(url, body)
+    for name, field in headers.items():
+        if name.lower() == "authorization" and " " in field:
+            # Basic's base64 (id:secret) or a bearer value: as secret as the form's.
+            secrets.append(field.split(" ", 1)[1].strip())
     record_sent(secrets)
     redacted: requests.RequestException | None = None
     try:
