@@ -8,7 +8,14 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["SECRET_TOKEN_FIELDS", "OAuth2Token", "coerce_expires_in", "is_secret_field", "masked"]
+__all__ = [
+    "SECRET_TOKEN_FIELDS",
+    "SENSITIVE_PARAMETERS",
+    "OAuth2Token",
+    "coerce_expires_in",
+    "is_secret_field",
+    "masked",
+]
 
 #: Fields that must never appear in a repr, log line or error message.
 SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
@@ -92,20 +99,36 @@ class OAuth2Token(dict[str, Any]):
 
 _NOT_SECRET = frozenset({"token_type", "issued_token_type", "requested_token_type"})
 
+#: Parameter and member names that always carry a credential; names ending in
+#: ``_token`` or ``_secret`` do too (see :func:`is_secret_field`).
+SENSITIVE_PARAMETERS = frozenset(
+    {
+        *SECRET_TOKEN_FIELDS,
+        "actor_token",
+        "assertion",
+        "client_assertion",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "device_code",
+        "device_secret",
+        "mac_key",
+        "password",
+        "subject_token",
+        "token",
+    }
+)
+
 
 def is_secret_field(name: object) -> bool:
-    """Whether a response member holds a credential: ``*_token``, ``*_secret``, ``mac_key``.
+    """Whether a form parameter or response member holds a credential.
 
-    Responses carry more than the three standard tokens: a user token nested in a
-    provider's envelope, OpenID Connect Native SSO's ``device_secret``.
+    Beyond the named ones, any ``*_token`` or ``*_secret``: responses nest a user's token
+    in a provider's envelope, OpenID Connect Native SSO returns ``device_secret``.
     """
     if not isinstance(name, str) or name in _NOT_SECRET:
         return False
-    return (
-        name in SECRET_TOKEN_FIELDS
-        or name.endswith(("_token", "_secret"))
-        or name in {"token", "mac_key", "assertion", "code_verifier"}
-    )
+    return name in SENSITIVE_PARAMETERS or name.endswith(("_token", "_secret"))
 
 
 def masked(value: Any) -> Any:

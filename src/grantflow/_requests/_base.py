@@ -102,11 +102,12 @@ class SessionBase(requests.Session):
         """Register a client auth method: an object with ``.name`` or a ``(name, func)``."""
         self._auth_methods.register(auth)
 
-    def _token_client_auth(self, auth: Any) -> Any:
-        """The client auth for a token request: ``auth`` when given, else the session's."""
+    def _token_client_auth(self, auth: Any, spec: Any = None) -> Any:
+        """The client auth for a request: ``auth`` when given, else the method ``spec``
+        names (by default the token endpoint's)."""
         if auth is not None:
             return auth
-        return self._auth_methods.resolve(self.token_endpoint_auth_method)
+        return self._auth_methods.resolve(spec or self.token_endpoint_auth_method)
 
     def _known_secrets(self) -> list[str]:
         """Secrets this session holds, to scrub from messages: client secret and tokens."""

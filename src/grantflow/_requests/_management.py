@@ -68,8 +68,7 @@ class TokenManagementMixin(SessionBase):
         **kwargs: Any,
     ) -> requests.Response:
         """Revoke a token (RFC 7009); the session's access token when ``token`` is None."""
-        spec = self.revocation_endpoint_auth_method or self.token_endpoint_auth_method
-        client_auth = auth if auth is not None else self._auth_methods.resolve(spec)
+        client_auth = self._token_client_auth(auth, self.revocation_endpoint_auth_method)
         response, raw = self._token_endpoint_call(
             "revocation_endpoint",
             "revoke_token",
@@ -98,11 +97,7 @@ class TokenManagementMixin(SessionBase):
         **kwargs: Any,
     ) -> requests.Response:
         """Ask whether a token is active (RFC 7662); the answer's JSON has ``active``."""
-        client_auth = (
-            auth
-            if auth is not None
-            else self._auth_methods.resolve(self.token_endpoint_auth_method)
-        )
+        client_auth = self._token_client_auth(auth)
         response, raw = self._token_endpoint_call(
             "introspection_endpoint",
             "introspect_token",

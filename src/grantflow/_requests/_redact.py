@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import requests
 
+from .._core._token import SENSITIVE_PARAMETERS, is_secret_field
 from ..errors import OAuthError
 
 __all__ = [
@@ -36,23 +37,6 @@ __all__ = [
     "sensitive_values",
 ]
 
-SENSITIVE_PARAMETERS = frozenset(
-    {
-        "access_token",
-        "actor_token",
-        "assertion",
-        "client_assertion",
-        "client_secret",
-        "code",
-        "code_verifier",
-        "device_code",
-        "id_token",
-        "password",
-        "refresh_token",
-        "subject_token",
-        "token",
-    }
-)
 
 #: Shorter values are not scrubbed from free text: replacing them would garble it.
 _MIN_SECRET_LENGTH = 4
@@ -64,7 +48,7 @@ def sensitive_values(url: str, body: str | None = None) -> list[str]:
     pairs = parse_qsl(urlsplit(url).query, keep_blank_values=False)
     if body:
         pairs += parse_qsl(body, keep_blank_values=False)
-    return [value for key, value in pairs if key in SENSITIVE_PARAMETERS and value]
+    return [value for key, value in pairs if is_secret_field(key) and value]
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
@@ -129,7 +113,9 @@ class QueryRedactingFilter(logging.Filter):
     requests or ``token_placement="uri"`` that line would carry secrets.
     """
 
-    _PARAM = re.compile(r"([?&](?:" + "|".join(sorted(SENSITIVE_PARAMETERS)) + r")=)[^&\s\"']*")
+    _PARAM = re.compile(
+        r"([?&](?:\w*_(?:token|secret)|" + "|".join(sorted(SENSITIVE_PARAMETERS)) + r")=)[^&\s\"']*"
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
