@@ -21,6 +21,9 @@ from grantflow._stores._redis import RedisTokenStore
 from grantflow.errors import OAuthError, TokenStoreError
 
 SECRET_AT = "at-must-never-show-1234"
+# One expiry for the whole module: a token built twice must compare equal even when the
+# second build lands in the next second.
+EXPIRES_AT = int(time.time()) + 3600
 
 
 def a_token(**extra: Any) -> dict[str, Any]:
@@ -28,7 +31,7 @@ def a_token(**extra: Any) -> dict[str, Any]:
         "access_token": SECRET_AT,
         "token_type": "Bearer",
         "refresh_token": "rt-must-never-show",
-        "expires_at": int(time.time()) + 3600,
+        "expires_at": EXPIRES_AT,
     }
     token.update(extra)
     return token
