@@ -7,6 +7,8 @@ It listens on 127.0.0.1 (a free port) in a background thread and plays both role
   rotate: each one works once; presenting a used one is ``invalid_grant`` and, as real
   providers do on reuse, revokes every token of the family (``revoke_on_reuse``).
 - ``/scoped``: always ``401`` with ``error="insufficient_scope"`` (nothing to renew).
+- ``/rejecting``: always ``401`` with ``error="invalid_token"``, whatever token comes.
+- ``/redirect?to=URL``: ``307`` to ``URL`` (the method and body are kept).
 - ``/api`` (any method): a resource that accepts a live access token (header, query or
   form body) and echoes the body it received; anything else is ``401`` with
   ``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750 §3.1).
@@ -233,6 +235,14 @@ class _Handler(BaseHTTPRequestHandler):
             state.api(None, body)
             challenge = 'Bearer error="insufficient_scope", scope="admin"'
             self._answer(401, {}, {"WWW-Authenticate": challenge})
+            return
+        if parts.path == "/rejecting":
+            state.api(None, body)
+            self._answer(401, {}, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return
+        if parts.path == "/redirect":
+            target = dict(parse_qsl(parts.query)).get("to", "/api")
+            self._answer(307, {}, {"Location": target})
             return
         self._answer(404, {"error": "not_found"}, {})
 

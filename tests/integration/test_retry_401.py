@@ -197,3 +197,82 @@ def test_only_a_bearer_or_dpop_invalid_token_challenge_qualifies(
     header: str, expected: bool
 ) -> None:
     assert is_invalid_token_challenge(header) is expected
+
+
+def _by_auth(kind: str, session: OAuth2Session, token: dict[str, Any]) -> requests.auth.AuthBase:
+    if kind == "session.token_auth":
+        return session.token_auth
+    return OAuth2Auth(token, client=session)
+
+
+@pytest.mark.parametrize("kind", ["session.token_auth", "OAuth2Auth(client=session)"])
+def test_an_auth_on_a_plain_requests_call_renews_and_replays_once(
+    server: TokenServer, kind: str
+) -> None:
+    session, token = revoked_session(server)
+    auth = _by_auth(kind, session, token)
+
+    response = requests.post(server.api_url, data=b"a=1", auth=auth, timeout=30)
+
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history] == [401]
+    assert server.snapshot().token_requests == 1
+    assert server.snapshot().api_bodies == ["a=1"]
+    sent = response.request.headers["Authorization"]
+    assert sent != f"Bearer {token['access_token']}"
+    assert sent == f"Bearer {auth.token['access_token']}"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("how", ["session", "session with token_auth", "requests"])
+def test_a_replay_rejected_again_is_not_replayed_a_second_time(
+    server: TokenServer, how: str
+) -> None:
+    session, _ = revoked_session(server)
+    url = f"{server.url}/rejecting"
+    # A first request through the session itself (renewing the revoked token), so the
+    # session's own replay is in place when a token_auth replay comes back 401.
+    assert session.get(server.api_url).status_code == 200
+    before = server.snapshot()
+
+    if how == "session":
+        response = session.get(url)
+    elif how == "session with token_auth":
+        response = session.get(url, auth=session.token_auth)
+    else:
+        response = requests.get(url, auth=session.token_auth, timeout=30)
+
+    assert response.status_code == 401
+    assert [r.status_code for r in response.history] == [401]
+    after = server.snapshot()
+    assert after.token_requests - before.token_requests == 1
+    assert after.api_calls - before.api_calls == 2
+
+
+def test_a_401_after_a_redirect_on_the_same_origin_replays_the_first_request(
+    server: TokenServer,
+) -> None:
+    session, token = revoked_session(server)
+
+    response = session.post(f"{server.url}/redirect?to=/api", data=b"a=1")
+
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history] == [307, 401, 307]
+    assert server.snapshot().token_requests == 1
+    assert server.snapshot().api_bodies == ["a=1"]
+    assert session.token is not None
+    assert session.token["access_token"] != token["access_token"]
+
+
+def test_a_401_from_another_host_after_a_redirect_renews_nothing(server: TokenServer) -> None:
+    session, token = revoked_session(server)
+    # requests drops the Authorization header when a redirect changes the host, so the
+    # other host's invalid_token says nothing about this token.
+    elsewhere = server.api_url.replace("127.0.0.1", "localhost")
+
+    response = session.get(f"{server.url}/redirect?to={elsewhere}")
+
+    assert response.status_code == 401
+    assert [r.status_code for r in response.history] == [307]
+    assert server.snapshot().token_requests == 0
+    assert session.token is not None
+    assert session.token["access_token"] == token["access_token"]

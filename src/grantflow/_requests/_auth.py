@@ -13,7 +13,7 @@ from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
-from ._retry import Snapshot, retry_hook
+from ._retry import ARMED, Snapshot, armed_request, replay_once
 
 if TYPE_CHECKING:
     from ._session import OAuth2Session
@@ -45,14 +45,20 @@ class OAuth2Auth(AuthBase):
         self.client = client
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
+        self._replay_by_hook = True
 
     @classmethod
-    def _sharing(cls, client: OAuth2Session, source: TokenSource) -> OAuth2Auth:
+    def _sharing(
+        cls, client: OAuth2Session, source: TokenSource, *, replay_by_hook: bool = True
+    ) -> OAuth2Auth:
+        """An auth on ``client``'s own token source. With ``replay_by_hook=False`` it only
+        arms requests; the session then replays them itself, without a response hook."""
         auth = cls.__new__(cls)
         auth.token_placement = client.token_placement
         auth.client = client
-        auth.retry_on_invalid_token = getattr(client, "retry_on_invalid_token", True)
+        auth.retry_on_invalid_token = client.retry_on_invalid_token
         auth._source = source
+        auth._replay_by_hook = replay_by_hook
         return auth
 
     @property
@@ -73,7 +79,7 @@ class OAuth2Auth(AuthBase):
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         client = self.client
         source = self._source
-        token = source.token
+        token = source._token  # the attribute behind .token: this runs on every request
         # A fresh token is read without a lock or any call into the session.
         if client is not None and not source.is_fresh(token, client.leeway):
             token = client._current_token(source)
@@ -81,12 +87,42 @@ class OAuth2Auth(AuthBase):
             raise MissingTokenError(
                 description="no access token: fetch one first (fetch_token) or give token="
             )
+        # The common case, header placement without protected_request hooks, costs one
+        # header write (bench/bench_request_overhead.py).
+        fast = self.token_placement == "header" and (
+            client is None or not client._hooks.protected_request
+        )
         if client is not None and self.retry_on_invalid_token:
-            hook = retry_hook(source, Snapshot(r), token, self._current, self._apply)
-            # What register_hook does, without its per-call Callable check.
-            r.hooks["response"].append(hook)
-        self._apply(r, token)
+            # Armed for one replay (_retry). The header case only overwrites
+            # Authorization, so the request is its own snapshot; otherwise keep what it
+            # was before the token went on.
+            r.__dict__[ARMED] = (token, None if fast else Snapshot(r), self._replay_by_hook)
+            if self._replay_by_hook:
+                # What register_hook does, without its per-call Callable check.
+                r.hooks["response"].append(self._on_response)
+        if fast:
+            r.headers["Authorization"] = authorization_header(token)
+        else:
+            self._apply(r, token)
         return r
+
+    def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        """The response hook: one replay after an ``invalid_token`` 401 (``_retry``)."""
+        if response.status_code != 401:
+            return response
+        # Inside requests' send: a redirected request is a copy, never armed.
+        request = armed_request(response, by_hook=True)
+        if request is None:
+            return response
+        connection = response.connection
+        return replay_once(
+            response,
+            request,
+            lambda replay: connection.send(replay, **kwargs),
+            self._source,
+            self._current,
+            self._apply,
+        )
 
     def _current(self) -> OAuth2Token | None:
         client = self.client
@@ -95,7 +131,9 @@ class OAuth2Auth(AuthBase):
     def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
         """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
         client = self.client
-        if self.token_placement == "header" and (client is None or not _has_request_hooks(client)):
+        if self.token_placement == "header" and (
+            client is None or not client._hooks.protected_request
+        ):
             # The common case costs one header write (bench/bench_request_overhead.py).
             r.headers["Authorization"] = authorization_header(token)
             return
@@ -121,8 +159,3 @@ class OAuth2Auth(AuthBase):
             f"OAuth2Auth(token_placement={self.token_placement!r}, "
             f"has_token={self._source.token is not None}, client={self.client is not None})"
         )
-
-
-def _has_request_hooks(client: OAuth2Session) -> bool:
-    """Whether ``protected_request`` hooks are registered on ``client``."""
-    return client._hooks.has("protected_request")

@@ -25,6 +25,8 @@ class ComplianceHooks:
 
     def __init__(self) -> None:
         self._hooks: dict[str, list[Callable[..., Any]]] = {name: [] for name in HOOK_TYPES}
+        # Read on every resource request: an attribute, not a lookup by name.
+        self.protected_request = self._hooks["protected_request"]
 
     def register(self, hook_type: str, hook: Callable[..., Any]) -> None:
         """Add ``hook`` for ``hook_type``; an unknown type is a ValueError naming the valid ones."""

@@ -33,6 +33,7 @@ from ._client_auth import JWT_METHOD_NAMES, ClientAuthMethods
 from ._management import TokenManagementMixin
 from ._redact import redact_exception
 from ._renewal import RenewalMixin
+from ._retry import armed_request, replay_once
 
 __all__ = ["OAuth2Session"]
 
@@ -98,6 +99,8 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         self._init_authorization()
         self._refetch: dict[str, Any] | None = None
         self._source = TokenSource(token_store, dict(token) if token is not None else None)
+        self._token_auth: OAuth2Auth | None = None
+        self._resource_auth: OAuth2Auth | None = None
         self._init_oidc()
         self._check_auth_method_at_construction(token_endpoint_auth_method)
 
@@ -126,8 +129,22 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
 
     @property
     def token_auth(self) -> OAuth2Auth:
-        """The :class:`OAuth2Auth` this session puts on resource requests."""
-        return OAuth2Auth._sharing(self, self._source)
+        """The :class:`OAuth2Auth` this session puts on resource requests.
+
+        It renews through this session and replays an ``invalid_token`` 401 through a
+        response hook, so it works as the ``auth`` of a plain ``requests`` call too.
+        """
+        auth = self._token_auth
+        if auth is None or self._stale(auth):
+            auth = self._token_auth = OAuth2Auth._sharing(self, self._source)
+        return auth
+
+    def _stale(self, auth: OAuth2Auth) -> bool:
+        """Whether a cached shared auth misses a later change of placement or retry."""
+        return (
+            auth.token_placement != self.token_placement
+            or auth.retry_on_invalid_token != self.retry_on_invalid_token
+        )
 
     def request(  # type: ignore[override]
         self,
@@ -144,16 +161,56 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
             # requests lets REQUESTS_CA_BUNDLE override session.verify; ours must win.
             kwargs["verify"] = self.verify
         if not withhold_token and auth is None:
-            auth = self.token_auth
+            # The session's own auth only arms the request; the replay after an
+            # invalid_token 401 happens below, which costs less than a response hook
+            # on every request (bench/bench_request_overhead.py).
+            auth = self._resource_auth
+            # _stale, inlined: this runs on every request.
+            if (
+                auth is None
+                or auth.token_placement != self.token_placement
+                or auth.retry_on_invalid_token != self.retry_on_invalid_token
+            ):
+                auth = self._resource_auth = OAuth2Auth._sharing(
+                    self, self._source, replay_by_hook=False
+                )
         redacted: requests.RequestException | None = None
         try:
-            return super().request(method, url, auth=auth, **kwargs)
+            response = super().request(method, url, auth=auth, **kwargs)
+            if response.status_code == 401:
+                response = self._replay(response, kwargs)
+            return response
         except requests.RequestException as exc:
             # With token_placement="uri" the URL in requests' message carries the token.
             redacted = redact_exception(exc, self._known_secrets())
             if redacted is exc:
                 raise
         raise redacted  # outside the except block: no __context__ showing the token
+
+    def _replay(self, response: requests.Response, kwargs: dict[str, Any]) -> requests.Response:
+        """Renew and send the request of an ``invalid_token`` 401 again, once, through
+        this session (cookies, redirects and response hooks as for any request)."""
+        request = armed_request(response, by_hook=False)
+        auth = self._resource_auth
+        if request is None or auth is None:
+            return response
+
+        def resend(replay: requests.PreparedRequest) -> requests.Response:
+            settings = self.merge_environment_settings(
+                replay.url,
+                kwargs.get("proxies") or {},
+                kwargs.get("stream"),
+                kwargs.get("verify"),
+                kwargs.get("cert"),
+            )
+            return self.send(
+                replay,
+                timeout=kwargs.get("timeout"),
+                allow_redirects=kwargs.get("allow_redirects", True),
+                **settings,
+            )
+
+        return replay_once(response, request, resend, auth._source, auth._current, auth._apply)
 
     # -- token requests -----------------------------------------------------------------------
 
