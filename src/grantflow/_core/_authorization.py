@@ -9,11 +9,11 @@ endpoint.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import AuthorizationError, InvalidResponseError, MismatchingStateError
+from ._frozen import Frozen
 from ._params import add_params_to_uri, flatten_params
 from ._random import constant_time_equal
 
@@ -26,20 +26,46 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class AuthorizationRequest:
+class AuthorizationRequest(Frozen):
     """What the client must remember about an authorization request it sent (by ``state``)."""
 
+    # In the order to_dict() gives them.
+    __slots__ = _FIELDS = (
+        "state",
+        "response_type",
+        "redirect_uri",
+        "code_verifier",
+        "nonce",
+        "max_age",
+    )
     state: str
     response_type: str
-    redirect_uri: str | None = None
-    code_verifier: str | None = None
-    nonce: str | None = None
-    max_age: int | None = None
+    redirect_uri: str | None
+    code_verifier: str | None
+    nonce: str | None
+    max_age: int | None
+
+    def __init__(
+        self,
+        state: str,
+        response_type: str,
+        redirect_uri: str | None = None,
+        code_verifier: str | None = None,
+        nonce: str | None = None,
+        max_age: int | None = None,
+    ) -> None:
+        self._set(
+            state=state,
+            response_type=response_type,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            nonce=nonce,
+            max_age=max_age,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy, for a callback handled by another process."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__slots__}
 
     def __repr__(self) -> str:
         # The verifier is a secret until the code is redeemed.
@@ -49,12 +75,15 @@ class AuthorizationRequest:
         )
 
 
-@dataclass(frozen=True)
-class ValidatedCallback:
+class ValidatedCallback(Frozen):
     """A callback whose ``iss``, ``state`` and ``error`` were checked."""
 
+    __slots__ = ("params", "state")
     params: Mapping[str, str]
     state: str | None
+
+    def __init__(self, params: Mapping[str, str], state: str | None) -> None:
+        self._set(params=params, state=state)
 
     @property
     def code(self) -> str | None:

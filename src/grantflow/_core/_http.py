@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from ._frozen import Frozen
 
 __all__ = ["MAX_BODY_BYTES", "HttpRequest", "HttpResponse"]
 
@@ -16,35 +17,47 @@ def _freeze(headers: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(headers or {}))
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(Frozen):
     """A request the core wants sent: method, URL, headers and an already-encoded body."""
 
+    __slots__ = ("body", "headers", "method", "url")
     method: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    headers: Mapping[str, str]
+    body: bytes | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _freeze(self.headers))
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> None:
+        self._set(method=method, url=url, headers=_freeze(headers), body=body)
 
     def __repr__(self) -> str:
         # The body may carry a secret, a code or an assertion; the headers a credential.
         return f"HttpRequest({self.method} {self.url.split('?', 1)[0]})"
 
 
-@dataclass(frozen=True)
-class HttpResponse:
+class HttpResponse(Frozen):
     """A response as the core sees it: status, headers (looked up case-insensitively), body."""
 
+    __slots__ = ("body", "headers", "status_code", "url")
     status_code: int
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    url: str = ""
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
 
-    def __post_init__(self) -> None:
-        lowered = {k.lower(): v for k, v in dict(self.headers).items()}
-        object.__setattr__(self, "headers", MappingProxyType(lowered))
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        url: str = "",
+    ) -> None:
+        lowered = {k.lower(): v for k, v in dict(headers or {}).items()}
+        self._set(status_code=status_code, headers=MappingProxyType(lowered), body=body, url=url)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``default``."""

@@ -7,9 +7,9 @@ only moves requests and responses, so a sync and an async transport share every 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .._core._frozen import Frozen
 from .._core._http import HttpRequest, HttpResponse
 
 __all__ = ["Flow", "Send", "run"]
@@ -17,8 +17,7 @@ __all__ = ["Flow", "Send", "run"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Send:
+class Send(Frozen):
     """Ask the transport to send ``request``.
 
     ``purpose`` names the compliance hooks that apply (``"access_token"``,
@@ -26,9 +25,18 @@ class Send:
     ``client_auth`` is the client-authentication method to apply after those hooks.
     """
 
+    __slots__ = ("client_auth", "purpose", "request")
     request: HttpRequest
-    purpose: str | None = None
-    client_auth: Any = None
+    purpose: str | None
+    client_auth: Any
+
+    def __init__(
+        self, request: HttpRequest, purpose: str | None = None, client_auth: Any = None
+    ) -> None:
+        self._set(request=request, purpose=purpose, client_auth=client_auth)
+
+    def __repr__(self) -> str:
+        return f"Send({self.request!r}, purpose={self.purpose!r})"
 
 
 Flow = Generator[Send, HttpResponse, T]
