@@ -8,7 +8,13 @@ import pytest
 import requests
 from _wire import WireServer, json_reply
 
-from grantflow import MissingTokenError, OAuth2Auth, OAuth2Session, UnsupportedTokenTypeError
+from grantflow import (
+    InvalidTokenError,
+    MissingTokenError,
+    OAuth2Auth,
+    OAuth2Session,
+    UnsupportedTokenTypeError,
+)
 
 FUTURE = 16_725_225_600
 
@@ -168,3 +174,53 @@ def test_setting_the_session_token_converts_it(wire: WireServer) -> None:
         assert original == {"access_token": "a", "expires_in": 60}
         s.token = None
         assert s.token is None
+
+
+def test_a_token_changed_in_place_is_sent_as_changed(api: WireServer) -> None:
+    # The Authorization value is kept between requests; it must follow the token.
+    token = {"access_token": "at-first", "token_type": "Bearer"}
+    auth = OAuth2Auth(token)
+    requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert auth.token is not None
+
+    auth.token["access_token"] = "at-second"
+    requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert api.last("/api").header("Authorization") == "Bearer at-second"
+
+    auth.token["token_type"] = "DPoP"
+    requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert api.last("/api").header("Authorization") == "DPoP at-second"
+
+    auth.token["access_token"] = "at second"
+    with pytest.raises(InvalidTokenError) as raised:
+        requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert "at second" not in str(raised.value)
+
+
+def test_a_session_follows_a_token_changed_in_place_or_replaced(api: WireServer) -> None:
+    with OAuth2Session("c", token={"access_token": "at-1", "expires_at": FUTURE}) as s:
+        s.get(api.url("/api"))
+        assert s.token is not None
+        s.token["access_token"] = "at-2"
+        s.get(api.url("/api"))
+        assert api.last("/api").header("Authorization") == "Bearer at-2"
+        s.token = {"access_token": "at-3", "expires_at": FUTURE}
+        s.get(api.url("/api"))
+        assert api.last("/api").header("Authorization") == "Bearer at-3"
+
+
+def test_changing_a_sessions_placement_after_use_takes_effect(api: WireServer) -> None:
+    with OAuth2Session("c", token={"access_token": "at-p", "expires_at": FUTURE}) as s:
+        s.get(api.url("/api"))
+        assert api.last("/api").header("Authorization") == "Bearer at-p"
+
+        s.token_placement = "uri"
+        s.get(api.url("/api"))
+        sent = api.last("/api")
+        assert sent.header("Authorization") is None
+        assert sent.query == {"access_token": ["at-p"]}
+        assert s.token_auth.token_placement == "uri"
+
+        with pytest.raises(ValueError, match="token_placement"):
+            s.token_placement = "cookie"
+        assert s.token_placement == "uri"

@@ -276,3 +276,16 @@ def test_a_401_from_another_host_after_a_redirect_renews_nothing(server: TokenSe
     assert server.snapshot().token_requests == 0
     assert session.token is not None
     assert session.token["access_token"] == token["access_token"]
+
+
+def test_turning_the_retry_off_after_use_takes_effect(server: TokenServer) -> None:
+    session, _ = revoked_session(server)
+    assert session.get(server.api_url).status_code == 200
+    server.revoke(session.token["access_token"])  # type: ignore[index]
+
+    session.retry_on_invalid_token = False
+    response = session.get(server.api_url)
+
+    assert response.status_code == 401
+    assert response.history == []
+    assert server.snapshot().token_requests == 1

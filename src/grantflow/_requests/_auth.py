@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["OAuth2Auth"]
 
+#: The empty header cache: no access token is ever identical to this sentinel.
+_NO_HEADER: tuple[Any, Any, str] = (object(), object(), "")
+
 
 class OAuth2Auth(AuthBase):
     """Adds the access token as ``Authorization: Bearer`` (or DPoP), a body or a query parameter.
@@ -46,6 +49,7 @@ class OAuth2Auth(AuthBase):
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
         self._replay_by_hook = True
+        self._header: tuple[Any, Any, str] = _NO_HEADER
 
     @classmethod
     def _sharing(
@@ -59,6 +63,7 @@ class OAuth2Auth(AuthBase):
         auth.retry_on_invalid_token = client.retry_on_invalid_token
         auth._source = source
         auth._replay_by_hook = replay_by_hook
+        auth._header = _NO_HEADER
         return auth
 
     @property
@@ -101,7 +106,17 @@ class OAuth2Auth(AuthBase):
                 # What register_hook does, without its per-call Callable check.
                 r.hooks["response"].append(self._on_response)
         if fast:
-            r.headers["Authorization"] = authorization_header(token)
+            # The value is rebuilt only when the access token or its type changed: the
+            # same two objects give the same header (a tuple swap is atomic for threads).
+            access_token = token.get("access_token")
+            token_type = token.get("token_type")
+            cached = self._header
+            if cached[0] is access_token and cached[1] is token_type and access_token:
+                r.headers["Authorization"] = cached[2]
+            else:
+                value = authorization_header(token)
+                self._header = (access_token, token_type, value)
+                r.headers["Authorization"] = value
         else:
             self._apply(r, token)
         return r

@@ -77,7 +77,7 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
             if name in kwargs:
                 setattr(self, name, kwargs.pop(name))
         token_store = kwargs.pop("token_store", None)
-        self.retry_on_invalid_token: bool = kwargs.pop("retry_on_invalid_token", True)
+        self.retry_on_invalid_token = kwargs.pop("retry_on_invalid_token", True)
         self.id_token_signed_response_alg: str | None = kwargs.pop(
             "id_token_signed_response_alg", None
         )
@@ -91,7 +91,7 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         self.scope = scope
         self.state = state
         self.redirect_uri = redirect_uri
-        self.token_placement = check_placement(token_placement)
+        self.token_placement = token_placement
         self.update_token = update_token
         self.leeway = leeway
         self.default_timeout = default_timeout
@@ -99,8 +99,6 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         self._init_authorization()
         self._refetch: dict[str, Any] | None = None
         self._source = TokenSource(token_store, dict(token) if token is not None else None)
-        self._token_auth: OAuth2Auth | None = None
-        self._resource_auth: OAuth2Auth | None = None
         self._init_oidc()
         self._check_auth_method_at_construction(token_endpoint_auth_method)
 
@@ -128,6 +126,31 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         self._source.set(dict(value) if value is not None else None)
 
     @property
+    def token_placement(self) -> str:
+        """Where resource requests carry the token: ``header``, ``body`` or ``uri``."""
+        return self._token_placement
+
+    @token_placement.setter
+    def token_placement(self, value: str) -> None:
+        self._token_placement = check_placement(value)
+        self._forget_auths()
+
+    @property
+    def retry_on_invalid_token(self) -> bool:
+        """Whether an ``invalid_token`` 401 makes the session renew and replay once."""
+        return self._retry_on_invalid_token
+
+    @retry_on_invalid_token.setter
+    def retry_on_invalid_token(self, value: bool) -> None:
+        self._retry_on_invalid_token = bool(value)
+        self._forget_auths()
+
+    def _forget_auths(self) -> None:
+        """Drop the shared auths, which copied the placement and retry switch."""
+        self._token_auth: OAuth2Auth | None = None
+        self._resource_auth: OAuth2Auth | None = None
+
+    @property
     def token_auth(self) -> OAuth2Auth:
         """The :class:`OAuth2Auth` this session puts on resource requests.
 
@@ -135,16 +158,9 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         response hook, so it works as the ``auth`` of a plain ``requests`` call too.
         """
         auth = self._token_auth
-        if auth is None or self._stale(auth):
+        if auth is None:
             auth = self._token_auth = OAuth2Auth._sharing(self, self._source)
         return auth
-
-    def _stale(self, auth: OAuth2Auth) -> bool:
-        """Whether a cached shared auth misses a later change of placement or retry."""
-        return (
-            auth.token_placement != self.token_placement
-            or auth.retry_on_invalid_token != self.retry_on_invalid_token
-        )
 
     def request(  # type: ignore[override]
         self,
@@ -155,22 +171,19 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         **kwargs: Any,
     ) -> requests.Response:
         """Send a resource request carrying the token (renewed first when it is due)."""
-        if kwargs.get("timeout") is None and self.default_timeout is not None:
+        # The session's settings are tested first: in the common case they are unset
+        # and the kwargs are not looked at (this runs on every request).
+        if self.default_timeout is not None and kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
-        if kwargs.get("verify") is None and self.verify is not True:
+        if self.verify is not True and kwargs.get("verify") is None:
             # requests lets REQUESTS_CA_BUNDLE override session.verify; ours must win.
             kwargs["verify"] = self.verify
-        if not withhold_token and auth is None:
+        if auth is None and not withhold_token:
             # The session's own auth only arms the request; the replay after an
             # invalid_token 401 happens below, which costs less than a response hook
             # on every request (bench/bench_request_overhead.py).
             auth = self._resource_auth
-            # _stale, inlined: this runs on every request.
-            if (
-                auth is None
-                or auth.token_placement != self.token_placement
-                or auth.retry_on_invalid_token != self.retry_on_invalid_token
-            ):
+            if auth is None:
                 auth = self._resource_auth = OAuth2Auth._sharing(
                     self, self._source, replay_by_hook=False
                 )
