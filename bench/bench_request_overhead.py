@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 import timeit
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import requests
@@ -129,6 +131,28 @@ def measure(
     }
 
 
+def instructions(call: Callable[[], Any]) -> int:
+    """Bytecode instructions one call executes: a count that does not depend on the
+    machine or its load, unlike the times (C code run by those instructions is not
+    counted)."""
+    call()
+    count = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal count
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -142,6 +166,12 @@ def main() -> None:
         print(f"\n{title}\n\n| case | best µs per call | median paired difference |\n|---|---|---|")
         for name, (best, difference) in results.items():
             print(f"| {name} | {best:.2f} | {difference:+.2f} µs |")
+    counted = {name: instructions(call) for name, call in cases().items()}
+    baseline = next(iter(counted.values()))
+    print("\nbytecode instructions per request\n")
+    print("| case | instructions | vs baseline |\n|---|---|---|")
+    for name, count in counted.items():
+        print(f"| {name} | {count} | {count - baseline:+d} |")
 
 
 if __name__ == "__main__":
