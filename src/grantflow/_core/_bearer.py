@@ -48,27 +48,11 @@ def authorization_scheme(token: Mapping[str, Any]) -> str:
     )
 
 
-#: The spellings of ``token_type`` seen in practice, looked up before any case folding:
-#: this runs on every resource request.
-_COMMON_SCHEMES = {"Bearer": "Bearer", "bearer": "Bearer", "DPoP": "DPoP", "dpop": "DPoP"}
-
-
 def authorization_header(token: Mapping[str, Any]) -> str:
     """The ``Authorization`` value for ``token``: ``Bearer …`` or ``DPoP …``."""
-    token_type = token.get("token_type")
-    scheme = _COMMON_SCHEMES.get(token_type) if type(token_type) is str else None
-    if scheme is None:
-        scheme = authorization_scheme(token)
-    access_token = token.get("access_token")
-    if type(access_token) is not str:
-        access_token = str(access_token or "")
-    if access_token.isascii():
-        # Within ASCII, not printable means a control character: the regex's answer,
-        # at half its cost.
-        unsendable = not access_token.isprintable() or " " in access_token
-    else:
-        unsendable = _UNSENDABLE.search(access_token) is not None
-    if unsendable:
+    scheme = authorization_scheme(token)
+    access_token = str(token.get("access_token") or "")
+    if _UNSENDABLE.search(access_token):
         # RFC 6750 §2.1: b64token has no spaces or control characters; http.client
         # would otherwise refuse the header with the whole token in its message.
         raise InvalidTokenError(

@@ -92,11 +92,7 @@ class OAuth2Auth(AuthBase):
             raise MissingTokenError(
                 description="no access token: fetch one first (fetch_token) or give token="
             )
-        # The common case, header placement without protected_request hooks, costs one
-        # header write (bench/bench_request_overhead.py).
-        fast = self.token_placement == "header" and (
-            client is None or not client._hooks.protected_request
-        )
+        fast = self._header_only()
         if client is not None and self.retry_on_invalid_token:
             # Armed for one replay (_retry). The header case only overwrites
             # Authorization, so the request is its own snapshot; otherwise keep what it
@@ -106,17 +102,7 @@ class OAuth2Auth(AuthBase):
                 # What register_hook does, without its per-call Callable check.
                 r.hooks["response"].append(self._on_response)
         if fast:
-            # The value is rebuilt only when the access token or its type changed: the
-            # same two objects give the same header (a tuple swap is atomic for threads).
-            access_token = token.get("access_token")
-            token_type = token.get("token_type")
-            cached = self._header
-            if cached[0] is access_token and cached[1] is token_type and access_token:
-                r.headers["Authorization"] = cached[2]
-            else:
-                value = authorization_header(token)
-                self._header = (access_token, token_type, value)
-                r.headers["Authorization"] = value
+            r.headers["Authorization"] = self._authorization(token)
         else:
             self._apply(r, token)
         return r
@@ -143,15 +129,33 @@ class OAuth2Auth(AuthBase):
         client = self.client
         return self._source.token if client is None else client._current_token(self._source)
 
+    def _header_only(self) -> bool:
+        """Whether the token goes in the header and no ``protected_request`` hook runs:
+        the common case, which costs one header write (bench/bench_request_overhead.py)."""
+        client = self.client
+        return self.token_placement == "header" and (
+            client is None or not client._hooks.protected_request
+        )
+
+    def _authorization(self, token: OAuth2Token) -> str:
+        """The ``Authorization`` value for ``token``, rebuilt only when its access token or
+        type is another object than last time (the same two objects give the same value;
+        the tuple is swapped whole, so threads never see half of it)."""
+        access_token = token.get("access_token")
+        token_type = token.get("token_type")
+        cached = self._header
+        if cached[0] is access_token and cached[1] is token_type:
+            return cached[2]
+        value = authorization_header(token)
+        self._header = (access_token, token_type, value)
+        return value
+
     def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
         """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
-        client = self.client
-        if self.token_placement == "header" and (
-            client is None or not client._hooks.protected_request
-        ):
-            # The common case costs one header write (bench/bench_request_overhead.py).
-            r.headers["Authorization"] = authorization_header(token)
+        if self._header_only():
+            r.headers["Authorization"] = self._authorization(token)
             return
+        client = self.client
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
         url, headers, new_body = add_token(
             token, self.token_placement, r.url or "", dict(r.headers), body

@@ -38,10 +38,6 @@ class ComplianceHooks:
             raise TypeError("a compliance hook must be callable")
         self._hooks[hook_type].append(hook)
 
-    def has(self, hook_type: str) -> bool:
-        """Whether any hook of ``hook_type`` is registered."""
-        return bool(self._hooks.get(hook_type))
-
     def run_request(
         self, purpose: str, url: str, headers: dict[str, str], body: str
     ) -> tuple[str, dict[str, str], str]:

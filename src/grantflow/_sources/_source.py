@@ -108,11 +108,7 @@ class TokenSource:
 
     def is_fresh(self, token: OAuth2Token | None, leeway: int) -> bool:
         """True when ``token`` exists, was not rejected, and is not within ``leeway`` of expiry."""
-        if token is None:
-            return False
-        # OAuth2Token.is_expired, inlined: this runs on every resource request.
-        expires_at = token.get("expires_at")
-        if expires_at is not None and expires_at - leeway < self._clock():
+        if token is None or token.is_expired(leeway, now=self._clock()):
             return False
         rejected = self._rejected
         return rejected is None or token.get("access_token") != rejected
