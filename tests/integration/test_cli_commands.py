@@ -256,6 +256,9 @@ def test_decode_verify_for_another_client_exits_3_naming_aud(
     [
         (["decode", "not-a-jwt"], "not a JWT"),
         (["decode", "--verify", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"], "--issuer"),
+        (["decode", '{"id_token": '], "the input looks like JSON but does not parse"),
+        (["decode", '{"scope": "x"}'], "none of id_token, access_token, refresh_token"),
+        (["decode", "--field", "id_token", '{"access_token": "x"}'], "has no id_token"),
     ],
 )
 def test_decode_usage_errors_exit_2(args: list[str], message: str) -> None:

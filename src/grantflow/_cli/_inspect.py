@@ -8,7 +8,6 @@ believes nothing unless ``--verify`` checked the signature with the issuer's key
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -16,7 +15,7 @@ from .. import OAuth2Session
 from ._console import Console
 from ._exit import EXIT_OK, EXIT_STATUS_HELP
 from ._jwt import decode_unverified, verify_jwt
-from ._options import add_transport_options
+from ._options import add_transport_options, json_object_or_text
 
 __all__ = ["add_inspect_parsers"]
 
@@ -90,18 +89,15 @@ def _run_discover(args: argparse.Namespace, console: Console) -> int:
 
 def _read_jwt(args: argparse.Namespace) -> str:
     text = sys.stdin.read() if args.jwt == "-" else args.jwt
-    text = text.strip()
-    if not text.startswith("{"):
-        return text
-    try:
-        document = json.loads(text)
-    except ValueError:
-        raise ValueError("the input looks like JSON but does not parse") from None
+    document = json_object_or_text(text, "the input")
+    if isinstance(document, str):
+        return document
     for name in (args.field,) if args.field else _FIELDS:
-        value = document.get(name) if isinstance(document, dict) else None
+        value = document.get(name)
         if isinstance(value, str) and value:
             return value
-    raise ValueError(f"the JSON input has no {args.field or 'id_token or access_token'}")
+    missing = f"no {args.field}" if args.field else f"none of {', '.join(_FIELDS)}"
+    raise ValueError(f"the JSON input has {missing}")
 
 
 def _run_decode(args: argparse.Namespace, console: Console) -> int:

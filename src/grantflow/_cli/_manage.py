@@ -8,13 +8,17 @@ argv with a warning), either bare or as the JSON that ``grantflow token`` printe
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from .. import OAuth2Token
 from ._console import Console
 from ._exit import EXIT_OK, EXIT_STATUS_HELP
-from ._options import add_client_options, add_server_options, build_session
+from ._options import (
+    add_client_options,
+    add_server_options,
+    build_session,
+    json_object_or_text,
+)
 from ._secrets import SecretOption, add_secret_options
 from ._token import add_grant_options, emit_token, grant_params
 
@@ -72,15 +76,7 @@ def _read_token(
             f"give {option.what}: --{option.name}-file FILE ('-' for stdin), "
             f"--{option.name}-env VAR or {option.default_env}"
         )
-    if not text.lstrip().startswith("{"):
-        return text.strip()
-    try:
-        document = json.loads(text)
-    except ValueError:
-        raise ValueError(f"--{option.name}: the JSON token does not parse") from None
-    if not isinstance(document, dict):
-        raise ValueError(f"--{option.name}: the JSON token is not an object")
-    return document
+    return json_object_or_text(text, f"--{option.name}")
 
 
 def _token_value(

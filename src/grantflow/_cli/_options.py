@@ -139,15 +139,24 @@ def load_private_key(path: str) -> Any:
             "--private-key takes the path of a key file, and that path cannot be read "
             "(the value is not shown: it may be a key)"
         ) from None
-    if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise ValueError(f"{path} looks like JSON but does not parse") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} is not a JWK or a JWK Set")
-        return data
-    return text
+    return json_object_or_text(text, path)
+
+
+def json_object_or_text(text: str, what: str) -> dict[str, Any] | str:
+    """``text`` as a JSON object when it starts like one, else as stripped text.
+
+    Tokens, JWTs and keys may each come bare or inside a JSON document; ``what`` names
+    the input in the error for JSON that does not parse.
+    """
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return stripped
+    try:
+        document: dict[str, Any] = json.loads(stripped)
+    except ValueError:
+        raise ValueError(f"{what} looks like JSON but does not parse") from None
+    # Text that starts with "{" and parses is a JSON object, so a dict.
+    return document
 
 
 def declared_alg(key: Any) -> str | None:
