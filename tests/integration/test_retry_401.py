@@ -18,7 +18,7 @@ from _fleet import run_threads
 from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import OAuth2Auth, OAuth2Session, OAuthError
-from grantflow._requests._retry import is_invalid_token_challenge
+from grantflow._core._challenge import is_invalid_token_challenge
 
 THREADS = 32
 

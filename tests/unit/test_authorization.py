@@ -26,6 +26,7 @@ from grantflow import (
 )
 from grantflow._core._authorization import (
     build_authorization_url,
+    implied_response_type,
     parse_callback,
     validate_callback,
 )
@@ -407,3 +408,19 @@ def test_wrong_iss_is_refused_even_next_to_an_id_token() -> None:
     params = {"state": "s", "code": "c", "id_token": "x.y.z", "iss": "https://evil"}
     with pytest.raises(InvalidResponseError):
         validate_callback(params, expected_state="s", issuer="https://as", iss_required=True)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"code": "c", "state": "s"}, "code"),
+        ({"id_token": "x.y.z"}, "id_token"),
+        ({"id_token": "x.y.z", "access_token": "at"}, "id_token token"),
+        ({"code": "c", "id_token": "x.y.z"}, "code id_token"),
+        ({"code": "c", "access_token": "at"}, "code token"),
+        ({"code": "c", "id_token": "x.y.z", "access_token": "at"}, "code id_token token"),
+        ({"code": "", "state": "s"}, ""),
+    ],
+)
+def test_the_response_type_a_callback_shows(params: dict[str, str], expected: str) -> None:
+    assert implied_response_type(params) == expected

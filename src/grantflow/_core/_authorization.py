@@ -21,6 +21,7 @@ __all__ = [
     "AuthorizationRequest",
     "ValidatedCallback",
     "build_authorization_url",
+    "implied_response_type",
     "parse_callback",
     "validate_callback",
 ]
@@ -99,6 +100,16 @@ def build_authorization_url(endpoint: str, params: Mapping[str, Any]) -> str:
     ``None`` values are left out; list values repeat the parameter.
     """
     return add_params_to_uri(endpoint, flatten_params(params))
+
+
+def implied_response_type(params: Mapping[str, Any]) -> str:
+    """The response type a callback's parameters show, for one whose request was made
+    elsewhere (OAuth 2.0 Multiple Response Type Encoding Practices §3)."""
+    return " ".join(
+        k
+        for k in ("code", "id_token", "token")
+        if params.get(k) or (k == "token" and params.get("access_token"))
+    )
 
 
 def parse_callback(authorization_response: str | Mapping[str, Any]) -> dict[str, str]:

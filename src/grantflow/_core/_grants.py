@@ -22,6 +22,7 @@ __all__ = [
     "REFRESH_TOKEN",
     "build_form_request",
     "build_token_request",
+    "guess_grant",
 ]
 
 AUTHORIZATION_CODE = "authorization_code"
@@ -34,6 +35,17 @@ FORM_HEADERS: Mapping[str, str] = {
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     "Accept": "application/json",
 }
+
+
+def guess_grant(params: Mapping[str, Any], code: str | None, configured: object) -> str:
+    """The grant a token request without a ``grant_type`` means: the code grant with a
+    code, the password grant with a username and password, else the session's configured
+    grant or client credentials."""
+    if code is not None:
+        return AUTHORIZATION_CODE
+    if "username" in params and "password" in params:
+        return PASSWORD
+    return str(configured) if configured else CLIENT_CREDENTIALS
 
 
 def build_form_request(

@@ -19,6 +19,7 @@ __all__ = [
     "RFC8414_WELL_KNOWN",
     "discovery_urls",
     "issuer_from_discovery_url",
+    "signing_algs",
     "validate_metadata",
 ]
 
@@ -91,3 +92,21 @@ def validate_metadata(
                 description=f"the discovery document's {name} is not a string"
             )
     return document
+
+
+def signing_algs(
+    registered: object, listed: object, default: tuple[str, ...] = ("RS256",)
+) -> tuple[str, ...]:
+    """The algorithms a signed response (ID token, UserInfo) may use.
+
+    The client's registered algorithm when it has one, even ``none``: only a client that
+    registered it accepts unsigned responses. Else the provider's listed algorithms
+    without ``none``, else ``default`` (OIDC Core §3.1.3.7 item 7: RS256).
+    """
+    if registered:
+        return (str(registered),)
+    if isinstance(listed, (list, tuple)):
+        algs = tuple(str(a) for a in listed if a != "none")
+        if algs:
+            return algs
+    return default

@@ -8,12 +8,12 @@ request with the access token and hands the response here; no I/O happens in thi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidIDTokenError, InvalidResponseError, OAuthError
+from ._challenge import parse_challenges
 from ._http import HttpResponse
 from ._jwks import JWKSet, Secret, unverified_header, verify_jws
 from ._responses import parse_json_object
@@ -22,10 +22,6 @@ __all__ = ["UserInfoRules", "parse_userinfo_response", "userinfo_jwt_header"]
 
 _WHAT = "UserInfo endpoint"
 _JWT_TYPE = "application/jwt"
-
-# auth-param = token "=" ( token / quoted-string )   (RFC 9110 §11.2)
-_AUTH_PARAM = re.compile(r'([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]+)')
-_QUOTED_PAIR = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,20 +41,13 @@ class UserInfoRules:
     require_signed: bool = False
 
 
-def _auth_params(challenge: str) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for name, raw in _AUTH_PARAM.findall(challenge):
-        value = _QUOTED_PAIR.sub(r"\1", raw[1:-1]) if raw.startswith('"') else raw
-        params.setdefault(name.lower(), value)
-    return params
-
-
 def _raise_for_challenge(response: HttpResponse) -> None:
     """An ``error`` in ``WWW-Authenticate`` becomes :class:`OAuthError` (RFC 6750 §3)."""
     if 200 <= response.status_code < 300:
         return
-    params = _auth_params(response.header("www-authenticate") or "")
-    if params.get("error"):
+    challenges = parse_challenges(response.header("www-authenticate") or "")
+    params = next((p for _, p in challenges if p.get("error")), None)
+    if params is not None:
         raise OAuthError(
             error=params["error"],
             description=params.get("error_description"),

@@ -11,6 +11,7 @@ from .._core._authorization import AuthorizationRequest, ValidatedCallback
 from .._core._bearer import add_token
 from .._core._http import HttpRequest
 from .._core._logout import build_logout_url
+from .._core._metadata import signing_algs
 from .._core._token import OAuth2Token
 from .._flows._basic import json_get_flow
 from .._flows._drive import Send
@@ -68,16 +69,6 @@ class OpenIDMixin(SessionBase):
 
     # -- ID tokens ----------------------------------------------------------------------------
 
-    def _allowed_algs(self) -> tuple[str, ...]:
-        if self.id_token_signed_response_alg:
-            return (self.id_token_signed_response_alg,)
-        listed = self.metadata.get("id_token_signing_alg_values_supported")
-        if isinstance(listed, (list, tuple)):
-            algs = tuple(str(a) for a in listed if a != "none")
-            if algs:
-                return algs
-        return ("RS256",)
-
     def _id_token_rules(self, **overrides: Any) -> IDTokenRules:
         from .._core._id_token import IDTokenRules
 
@@ -105,7 +96,10 @@ class OpenIDMixin(SessionBase):
             client_id=self.client_id,
             now=int(time.time()),
             client_secret=secret,
-            allowed_algs=self._allowed_algs(),
+            allowed_algs=signing_algs(
+                self.id_token_signed_response_alg,
+                self.metadata.get("id_token_signing_alg_values_supported"),
+            ),
             leeway=self.leeway if leeway is None else int(leeway),
             **overrides,
         )
@@ -245,18 +239,15 @@ class OpenIDMixin(SessionBase):
 
         base = self._id_token_rules()
         registered = self.metadata.get("userinfo_signed_response_alg")
-        listed = self.metadata.get("userinfo_signing_alg_values_supported")
-        if registered:
-            algs: tuple[str, ...] = (str(registered),)
-        elif isinstance(listed, (list, tuple)) and any(a != "none" for a in listed):
-            algs = tuple(str(a) for a in listed if a != "none")
-        else:
-            algs = base.allowed_algs
         return UserInfoRules(
             issuer=base.issuer,
             client_id=base.client_id,
             client_secret=base.client_secret,
-            allowed_algs=algs,
+            allowed_algs=signing_algs(
+                registered,
+                self.metadata.get("userinfo_signing_alg_values_supported"),
+                default=base.allowed_algs,
+            ),
             require_signed=bool(registered),
         )
 

@@ -11,8 +11,6 @@ auth, so one auth and one hook serve any number of threads.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -20,46 +18,13 @@ from urllib.parse import urlsplit
 import requests
 from requests.cookies import extract_cookies_to_jar
 
+from .._core._challenge import is_invalid_token_challenge
 from .._core._token import OAuth2Token
 
 if TYPE_CHECKING:
     from .._sources._source import TokenSource
 
-__all__ = ["ARMED", "Snapshot", "armed_request", "is_invalid_token_challenge", "replay_once"]
-
-_SCHEMES = ("bearer", "dpop")
-
-
-@functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The challenge and ``error`` parameter patterns, compiled on the first 401 only."""
-    # A challenge starts with a scheme token followed by a space or the end (RFC 9110 §11.2).
-    challenge_start = re.compile(
-        r"(?:^|,)\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=\s+[^\s=,]|\s*(?:,|$))"
-    )
-    error_param = re.compile(r"""(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,]+))""", re.IGNORECASE)
-    return challenge_start, error_param
-
-
-def is_invalid_token_challenge(header: str) -> bool:
-    """True when a ``Bearer`` or ``DPoP`` challenge in ``header`` has ``error="invalid_token"``.
-
-    ``WWW-Authenticate`` may carry several challenges (RFC 9110 §11.6.1), e.g. ``Basic``
-    and ``Bearer``; only the error of a Bearer or DPoP challenge counts.
-    """
-    if not header:
-        return False
-    challenge_start, error_param = _patterns()
-    starts = [(m.start(1), m.group(1).lower()) for m in challenge_start.finditer(header)]
-    for index, (start, scheme) in enumerate(starts):
-        if scheme not in _SCHEMES:
-            continue
-        end = starts[index + 1][0] if index + 1 < len(starts) else len(header)
-        params = header[start + len(scheme) : end]
-        for match in error_param.finditer(params):
-            if (match.group(1) or match.group(2) or "") == "invalid_token":
-                return True
-    return False
+__all__ = ["ARMED", "Snapshot", "armed_request", "replay_once"]
 
 
 class Snapshot:

@@ -11,6 +11,7 @@ import requests
 from .._core._authorization import (
     AuthorizationRequest,
     ValidatedCallback,
+    implied_response_type,
 )
 from .._core._bearer import check_placement
 from .._core._grants import (
@@ -18,6 +19,7 @@ from .._core._grants import (
     CLIENT_CREDENTIALS,
     PASSWORD,
     build_token_request,
+    guess_grant,
 )
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
@@ -36,15 +38,6 @@ from ._renewal import RenewalMixin
 from ._retry import armed_request, replay_once
 
 __all__ = ["OAuth2Session"]
-
-
-def _implied_response_type(params: Mapping[str, Any]) -> str:
-    """The response type a front-channel callback shows, for one completed elsewhere."""
-    return " ".join(
-        k
-        for k in ("code", "id_token", "token")
-        if params.get(k) or (k == "token" and params.get("access_token"))
-    )
 
 
 class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
@@ -255,7 +248,7 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
                 raise InvalidResponseError(description="the authorization response has no code")
         elif code is not None and state is not None:
             record = self._consume(state)
-        grant = grant_type or self._guess_grant(kwargs, code)
+        grant = grant_type or guess_grant(kwargs, code, self.metadata.get("grant_type"))
         params: dict[str, Any] = {}
         front_claims = None
         if grant == AUTHORIZATION_CODE:
@@ -316,14 +309,6 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
         """Alias of :meth:`fetch_token` (so subclasses' overrides apply to both)."""
         return self.fetch_token(*args, **kwargs)
 
-    def _guess_grant(self, kwargs: Mapping[str, Any], code: str | None) -> str:
-        if code is not None:
-            return AUTHORIZATION_CODE
-        if "username" in kwargs and "password" in kwargs:
-            return PASSWORD
-        configured = self.metadata.get("grant_type")
-        return str(configured) if configured else CLIENT_CREDENTIALS
-
     @scrubbed
     def token_from_fragment(
         self, authorization_response: Any, state: str | None = None, nonce: str | None = None
@@ -345,7 +330,7 @@ class OAuth2Session(AuthorizationMixin, RenewalMixin, TokenManagementMixin):
             nonce=nonce or (record.nonce if record else None),
             nonce_required=True,
             max_age=record.max_age if record else None,
-            response_type=record.response_type if record else _implied_response_type(params),
+            response_type=record.response_type if record else implied_response_type(params),
             front_channel=True,
         )
         if token.get("access_token"):
