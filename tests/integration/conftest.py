@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import trustme
+from _keys import rsa_private_pem
 from _wire import WireServer
 
 _ENV_TO_CLEAR = (
@@ -118,3 +119,9 @@ def tls_wire(tls_files: TLSFiles) -> Iterator[WireServer]:
 def https_wire(tls_files: TLSFiles) -> Iterator[WireServer]:
     """An HTTPS recording server (test CA) that asks for no client certificate."""
     yield from _running(_server_context(tls_files, require_client_cert=False))
+
+
+@pytest.fixture(scope="session")
+def rsa_pem() -> str:
+    """An RSA private key (PKCS#8 PEM), the same for the whole run."""
+    return rsa_private_pem()

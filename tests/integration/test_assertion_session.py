@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 from _wire import Recorded, WireServer, json_reply
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
@@ -22,16 +20,6 @@ from grantflow import AssertionSession, OAuthError
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PAST = 100
-
-
-@pytest.fixture(scope="module")
-def rsa_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def _verify(assertion: str, key: Any, alg: str = "RS256") -> tuple[dict[str, Any], dict[str, Any]]:

@@ -11,12 +11,9 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
 import requests
 from _mock_op import MockOP, op_fixture  # noqa: F401
 from _wire import WireServer, json_reply
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
@@ -31,16 +28,6 @@ from grantflow import (
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN = {"access_token": "at-usage", "token_type": "Bearer", "expires_in": 3600}
-
-
-@pytest.fixture(scope="module")
-def private_key_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def _claims(assertion: str, key: Any, alg: str) -> dict[str, Any]:
@@ -87,19 +74,15 @@ def test_client_secret_jwt_block(wire: WireServer) -> None:
     assert claims["aud"] == token_endpoint
 
 
-def test_private_key_jwt_block(wire: WireServer, private_key_pem: str) -> None:
+def test_private_key_jwt_block(wire: WireServer, rsa_pem: str) -> None:
     wire.script("/token", json_reply(TOKEN))
     token_endpoint = wire.url("/token")
-    s = OAuth2Session(
-        "id", private_key_pem, token_endpoint_auth_method=PrivateKeyJWT(token_endpoint)
-    )
+    s = OAuth2Session("id", rsa_pem, token_endpoint_auth_method=PrivateKeyJWT(token_endpoint))
     s.fetch_token(token_endpoint)
     s.close()
     sent = wire.last("/token")
     assert sent.field("client_secret") is None
-    claims = _claims(
-        sent.field("client_assertion") or "", RSAKey.import_key(private_key_pem), "RS256"
-    )
+    claims = _claims(sent.field("client_assertion") or "", RSAKey.import_key(rsa_pem), "RS256")
     assert claims["iss"] == "id"
     assert claims["aud"] == token_endpoint
 
@@ -134,7 +117,7 @@ def test_token_obtained_elsewhere_line(wire: WireServer) -> None:
     assert wire.last("/data").header("Authorization") == "Bearer ..."
 
 
-def test_jwt_bearer_block(wire: WireServer, private_key_pem: str) -> None:
+def test_jwt_bearer_block(wire: WireServer, rsa_pem: str) -> None:
     wire.script("/token", json_reply(TOKEN))
     wire.script("/data", json_reply({"data": 1}))
     token_endpoint = wire.url("/token")
@@ -143,7 +126,7 @@ def test_jwt_bearer_block(wire: WireServer, private_key_pem: str) -> None:
         issuer="svc@example",
         subject=None,
         audience=token_endpoint,
-        key=private_key_pem,
+        key=rsa_pem,
         alg="RS256",
         scope="read",
     )
@@ -153,7 +136,7 @@ def test_jwt_bearer_block(wire: WireServer, private_key_pem: str) -> None:
     sent = wire.last("/token")
     assert sent.field("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer"
     assert sent.field("scope") == "read"
-    claims = _claims(sent.field("assertion") or "", RSAKey.import_key(private_key_pem), "RS256")
+    claims = _claims(sent.field("assertion") or "", RSAKey.import_key(rsa_pem), "RS256")
     assert claims["iss"] == "svc@example"
     assert "sub" not in claims
     assert claims["aud"] == token_endpoint

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _keys import rsa_private_pem
 from _wire import WireServer, json_reply
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from test_leaks_support import assert_absent
 
 from grantflow import (
@@ -50,16 +49,7 @@ TOKEN = {
 }
 
 
-def _rsa_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-PEM = _rsa_pem()
+PEM = rsa_private_pem()
 # The part of the PEM that is the key itself (not the BEGIN/END lines).
 PEM_BODY = PEM.splitlines()[5]
 JWK_K = base64.urlsafe_b64encode(HMAC_KEY.encode()).decode().rstrip("=")

@@ -250,20 +250,13 @@ def test_client_secret_jwt_assertion_verifies_with_the_secret(
 
 @pytest.mark.parametrize("by_name", [True, False], ids=["by_name", "as_object"])
 def test_private_key_jwt_assertion_verifies_with_the_public_key(
-    wire: WireServer, by_name: bool
+    wire: WireServer, by_name: bool, rsa_pem: str
 ) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from joserfc.jwk import RSAKey
 
     from grantflow import PrivateKeyJWT
 
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = rsa_pem
     method: Any = "private_key_jwt" if by_name else PrivateKeyJWT(wire.url("/token"))
     with _session(wire, client_secret=pem, token_endpoint_auth_method=method) as s:
         s.fetch_token()
