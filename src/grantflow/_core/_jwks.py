@@ -18,13 +18,14 @@ from types import MappingProxyType
 from typing import Any
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
+from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
 from joserfc.jws import CompactSignature, JWSRegistry, extract_compact
 from joserfc.registry import check_crit_header
 from joserfc.util import urlsafe_b64decode
 
 from ..errors import InvalidIDTokenError, InvalidResponseError
 from ._json import check_depth, loads
+from ._keys import import_hmac_secret
 
 __all__ = [
     "JWKSet",
@@ -270,10 +271,9 @@ def _secret_key(client_secret: Secret, alg: str) -> Key:
     if not client_secret:
         raise fail("alg", f"{alg} ID tokens are keyed by the client secret and there is none")
     try:
-        key: Key = OctKey.import_key(client_secret)
+        return import_hmac_secret(client_secret)
     except (JoseError, ValueError):
         raise fail("alg", f"the client secret cannot key {alg}") from None
-    return key
 
 
 def _verification_keys(
