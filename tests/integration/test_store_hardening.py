@@ -255,3 +255,17 @@ def test_a_writer_killed_mid_save_leaves_a_complete_token_and_no_temp_file_past_
         assert temp_files(tmp_path) == [], f"round {round_}"
     # The kills did land mid-save: otherwise this test proves nothing.
     assert strays_seen > 0
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    [10**400, float("inf"), float("nan"), -(10**400), True],
+    ids=["huge", "inf", "nan", "huge_negative", "bool"],
+)
+def test_redis_saves_a_token_whose_expiry_is_no_usable_time_with_the_default_ttl(
+    redis_server: RedisServer, expires_at: object
+) -> None:
+    client = redis_server.client()
+    store = RedisTokenStore(client, key="odd-expiry")
+    store.save({"access_token": SECRET_AT, "expires_at": expires_at})
+    assert client.ttl("grantflow:token:odd-expiry") > 0

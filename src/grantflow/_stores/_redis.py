@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from .._core._token import MAX_EPOCH
 from ..errors import TokenStoreError
 from ._base import decode_token, encode_token
 
@@ -120,7 +121,14 @@ class RedisTokenStore:
         if self.ttl is not None:
             return self.ttl
         expires_at = token.get("expires_at")
-        if token.get("refresh_token") or not isinstance(expires_at, (int, float)):
+        if (
+            token.get("refresh_token")
+            or isinstance(expires_at, bool)
+            or not isinstance(expires_at, (int, float))
+            # NaN, infinities and numbers past the year 9999 are no time: they would
+            # overflow the subtraction below.
+            or not -MAX_EPOCH <= expires_at <= MAX_EPOCH
+        ):
             return DEFAULT_RENEWABLE_TTL_S
         return max(int(expires_at - time.time()), 1)
 
