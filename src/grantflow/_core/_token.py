@@ -139,8 +139,9 @@ class OAuth2Token(dict[str, Any]):
             return False
         allowed: float = leeway
         lifetime = _number(self.get("expires_in"))
-        if lifetime is not None:
-            allowed = min(leeway, max(lifetime, 0) / 2)
+        # Compared before dividing: a huge integer lifetime divided would overflow.
+        if lifetime is not None and lifetime < 2 * leeway:
+            allowed = max(lifetime, 0) / 2
         return bool(remaining <= allowed)
 
     def __repr__(self) -> str:
