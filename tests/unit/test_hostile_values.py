@@ -266,3 +266,23 @@ def test_at_hash_over_a_non_ascii_access_token_is_an_invalid_id_token(value: str
 def test_compute_token_hash_refuses_a_value_that_is_not_ascii() -> None:
     with pytest.raises(ValueError, match="ASCII"):
         compute_token_hash("é", "RS256")
+
+
+@pytest.mark.parametrize(
+    ("callback", "state"),
+    [
+        ({"code": b"\xff\xfe", "state": "s-1"}, "s-1"),
+        ({"code": "a\ud800b", "state": [b"s-2"]}, "s-2"),
+        ({"code": "c", "state": b"\xc3"}, None),
+        ("https://app.example/cb?code=a\ud800b&state=s-3", "s-3"),
+        ("https://app.example/cb?state=s-4#code=c&state=s-5", "s-5"),
+        ("code=c", None),
+    ],
+    ids=ascii,
+)
+def test_the_state_of_a_refused_callback_can_still_be_read(
+    callback: Any, state: str | None
+) -> None:
+    from grantflow._core._authorization import callback_state
+
+    assert callback_state(callback) == state

@@ -21,6 +21,7 @@ __all__ = [
     "AuthorizationRequest",
     "ValidatedCallback",
     "build_authorization_url",
+    "callback_state",
     "implied_response_type",
     "parse_callback",
     "validate_callback",
@@ -121,25 +122,43 @@ def parse_callback(authorization_response: str | Mapping[str, Any]) -> dict[str,
     string. A name or value that is not text (bytes that are not UTF-8, a lone
     surrogate) is an :class:`InvalidResponseError`.
     """
-    pairs: list[tuple[object, object]]
+    return {_text(key): _text(value) for key, value in _callback_pairs(authorization_response)}
+
+
+def callback_state(authorization_response: str | Mapping[str, Any]) -> str | None:
+    """The callback's ``state`` alone, or None when it has none that is text.
+
+    For a callback that :func:`parse_callback` refuses: the outstanding request it
+    answers is still consumed (api.md §9: "whatever happens next"), so that a malformed
+    callback cannot be followed by a second try at the same request.
+    """
+    state: str | None = None
+    for key, value in _callback_pairs(authorization_response):
+        try:
+            if _text(key) == "state":
+                state = _text(value)
+        except InvalidResponseError:
+            continue
+    return state
+
+
+def _callback_pairs(authorization_response: str | Mapping[str, Any]) -> list[tuple[object, object]]:
+    """The callback's parameters as pairs, in order, names and values not yet checked."""
     if isinstance(authorization_response, Mapping):
-        pairs = [
+        return [
             (key, (value[0] if value else "") if isinstance(value, (list, tuple)) else value)
             for key, value in authorization_response.items()
         ]
-    else:
-        text = authorization_response.strip()
-        if "://" in text or text.startswith(("/", "?", "#")):
-            parts = urlsplit(text)
-            # Fragment parameters win: implicit and hybrid responses live there (RFC 6749
-            # §4.2.2); a later pair replaces an earlier one of the same name.
-            pairs = [
-                *parse_qsl(parts.query, keep_blank_values=True),
-                *parse_qsl(parts.fragment, keep_blank_values=True),
-            ]
-        else:
-            pairs = list(parse_qsl(text, keep_blank_values=True))
-    return {_text(key): _text(value) for key, value in pairs}
+    text = authorization_response.strip()
+    if "://" in text or text.startswith(("/", "?", "#")):
+        parts = urlsplit(text)
+        # Fragment parameters win: implicit and hybrid responses live there (RFC 6749
+        # §4.2.2); a later pair replaces an earlier one of the same name.
+        return [
+            *parse_qsl(parts.query, keep_blank_values=True),
+            *parse_qsl(parts.fragment, keep_blank_values=True),
+        ]
+    return list(parse_qsl(text, keep_blank_values=True))
 
 
 def _text(value: object) -> str:
