@@ -175,9 +175,11 @@ def test_oauth2auth_with_a_token_that_cannot_be_a_header_does_not_show_it(
     wire: WireServer,
 ) -> None:
     wire.script("/api", json_reply({}))
-    auth = OAuth2Auth({"access_token": TOKEN_WITH_CRLF, "token_type": "bearer"})
     with pytest.raises(Exception) as caught:
+        # Refused when the token is given (OAuth2Token) or, at the latest, when sent.
+        auth = OAuth2Auth({"access_token": TOKEN_WITH_CRLF, "token_type": "bearer"})
         requests.get(wire.url("/api"), auth=auth, timeout=10)
+    assert not wire.to("/api")
     assert_absent([ACCESS_TOKEN], exception_texts(caught.value), "the header error")
 
 
