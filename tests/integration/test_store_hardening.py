@@ -29,6 +29,7 @@ HOSTILE_VALUES: dict[str, bytes] = {
     "invalid_utf8": b'{"access_token": "' + SECRET_AT.encode() + b'\xff\xfe"}',
     "deep_array": b"[" * 100_000,
     "deep_object": b'{"a":' * 50_000,
+    "unsendable_access_token": b'{"access_token":"' + SECRET_AT.encode() + b'\\r\\nX: 1"}',
     "deep_member": b'{"access_token":"'
     + SECRET_AT.encode()
     + b'","x":'

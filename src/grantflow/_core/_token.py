@@ -18,6 +18,7 @@ __all__ = [
     "OAuth2Token",
     "coerce_expires_in",
     "is_secret_field",
+    "is_unsendable",
     "masked",
 ]
 
@@ -55,6 +56,11 @@ def coerce_expires_in(value: object) -> int | None:
         _warn("a negative expires_in means the token is already expired")
         return 0
     return int(number)
+
+
+def is_unsendable(access_token: object) -> bool:
+    """Whether ``access_token`` is text that no ``Authorization`` header can carry."""
+    return isinstance(access_token, str) and _UNSENDABLE.search(access_token) is not None
 
 
 def _warn(message: str) -> None:
@@ -98,8 +104,7 @@ class OAuth2Token(dict[str, Any]):
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, now: float | None = None):
         super().__init__(params or {})
-        access_token = self.get("access_token")
-        if isinstance(access_token, str) and _UNSENDABLE.search(access_token):
+        if is_unsendable(self.get("access_token")):
             raise InvalidTokenError(
                 description="the access token contains control characters or characters "
                 "beyond ISO-8859-1, which no Authorization header can carry"

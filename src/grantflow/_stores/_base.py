@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from .._core._json import loads
+from .._core._token import is_unsendable
 
 __all__ = ["TokenStore", "decode_token", "encode_token"]
 
@@ -38,15 +39,17 @@ def decode_token(raw: str | bytes, where: str) -> dict[str, Any] | None:
     """The stored token, or None when ``raw`` is not a JSON object.
 
     A corrupt value (a crash mid-write by another tool, a stray edit) must not break the
-    application: it counts as absent, so the token is fetched again. The warning names
-    ``where`` (a path or key) and never shows the value, which may hold a token.
+    application: it counts as absent, so the token is fetched again. So does a token
+    whose access token no header can carry (which building an ``OAuth2Token`` refuses).
+    The warning names ``where`` (a path or key) and never shows the value, which may
+    hold a token.
     """
     try:
         value = loads(raw)
     except (ValueError, TypeError):
         # ValueError also covers bytes that are not UTF-8 and values nested too deeply.
         value = None
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not is_unsendable(value.get("access_token")):
         return value
     warnings.warn(
         f"ignoring the unreadable token stored in {where}; it is treated as absent",
