@@ -201,13 +201,23 @@ def padded(round_: int, n: int) -> dict[str, Any]:
     return {"access_token": f"AT-{round_}-{n}", "padding": PADDING, "expires_at": 2_000_000_000}
 
 
-def _saving_child(path: Path, round_: int, progress: int) -> None:
-    """In the forked child: announce each save on ``progress``, then save; forever."""
+def _saving_child(path: Path, round_: int, progress: int, mid_save: bool) -> None:
+    """In the forked child: save forever, announcing each save on ``progress`` as it
+    starts or, with ``mid_save``, once its temporary file is written and before fsync."""
     try:
+        if mid_save:
+            fsync = os.fsync
+
+            def announcing_fsync(fd: int) -> None:
+                os.write(progress, b".")
+                fsync(fd)
+
+            os.fsync = announcing_fsync  # this process only: it is a forked child
         store = FileTokenStore(path)
         n = 0
         while True:
-            os.write(progress, b".")
+            if not mid_save:
+                os.write(progress, b".")
             store.save(padded(round_, n))
             n += 1
     finally:
@@ -227,13 +237,14 @@ def test_a_writer_killed_mid_save_leaves_a_complete_token_and_no_temp_file_past_
     for round_ in range(KILLS):
         read_end, write_end = os.pipe()
         pid = os.fork()
+        mid_save = chooser.random() < 0.75
         if pid == 0:  # pragma: no cover - the child never returns
             os.close(read_end)
-            _saving_child(path, round_, write_end)
+            _saving_child(path, round_, write_end, mid_save)
         os.close(write_end)
         try:
-            # Kill it right after it announced its k-th save: mid-write, mid-fsync or
-            # mid-rename, wherever the moment falls.
+            # Kill it right after it announced its k-th save: as the save starts, or
+            # with the temporary file written and not yet synced or renamed.
             for _ in range(chooser.randint(1, 4)):
                 assert os.read(read_end, 1) == b"."
             os.kill(pid, signal.SIGKILL)
@@ -254,8 +265,8 @@ def test_a_writer_killed_mid_save_leaves_a_complete_token_and_no_temp_file_past_
         previous = padded(round_, 10**6)
         store.save(previous)
         assert temp_files(tmp_path) == [], f"round {round_}"
-    # The kills did land mid-save: otherwise this test proves nothing.
-    assert strays_seen > 0
+    # The kills did land mid-save (about 3 rounds in 4): otherwise this proves nothing.
+    assert strays_seen >= KILLS // 4
 
 
 @pytest.mark.parametrize(
