@@ -251,3 +251,14 @@ def test_the_expiry_warning_points_at_the_code_that_built_the_token() -> None:
         warnings.simplefilter("always")
         OAuth2Token({"access_token": "a", "expires_in": "soon"}, now=NOW)
     assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize("expires_in", [10**400, -(10**400), 10**309, "9" * 400])
+def test_a_huge_expires_in_kept_beside_expires_at_does_not_overflow_the_leeway_cap(
+    expires_in: object,
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        token = OAuth2Token({"access_token": "a", "expires_at": NOW, "expires_in": expires_in})
+    assert token.is_expired(now=NOW) is True
+    assert token.is_expired(now=NOW - 3600) is False
