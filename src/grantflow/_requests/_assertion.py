@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._core._grants import JWT_BEARER, build_token_request
+from .._client._assertion import AssertionGrant, no_client_auth
+from .._core._grants import JWT_BEARER
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
-from .._flows._basic import token_flow
 from ._session import OAuth2Session
 
 __all__ = ["AssertionSession"]
 
 
-def _no_client_auth(
-    client: Any, method: str, uri: str, headers: dict[str, str], body: str
-) -> tuple[str, dict[str, str], str]:
-    """The bearer assertion alone authenticates the request (RFC 7523 §3.1)."""
-    return uri, headers, body
+class _ViaGrant:
+    """An attribute of the session that lives on its assertion grant."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(obj._client.assertion, self._name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj._client.assertion, self._name, value)
 
 
 class AssertionSession(OAuth2Session):
@@ -32,6 +39,15 @@ class AssertionSession(OAuth2Session):
     """
 
     JWT_BEARER_GRANT_TYPE = JWT_BEARER
+
+    issuer = _ViaGrant()
+    subject = _ViaGrant()
+    audience = _ViaGrant()
+    grant_type = _ViaGrant()
+    claims = _ViaGrant()
+    key = _ViaGrant()
+    alg = _ViaGrant()
+    header = _ViaGrant()
 
     def __init__(
         self,
@@ -56,7 +72,7 @@ class AssertionSession(OAuth2Session):
         super().__init__(
             client_id=client_id,
             client_secret=client_secret,
-            token_endpoint_auth_method=auth_method if auth_method is not None else _no_client_auth,
+            token_endpoint_auth_method=auth_method if auth_method is not None else no_client_auth,
             scope=scope,
             token_placement=token_placement,
             leeway=leeway,
@@ -64,14 +80,16 @@ class AssertionSession(OAuth2Session):
             token_endpoint=token_endpoint,
             **kwargs,
         )
-        self.issuer = issuer
-        self.subject = subject
-        self.audience = audience if audience is not None else token_endpoint
-        self.grant_type = grant_type or JWT_BEARER
-        self.claims = dict(claims) if claims else None
-        self.key = key
-        self.alg = alg
-        self.header = dict(header) if header else None
+        self._client.assertion = AssertionGrant(
+            issuer,
+            subject,
+            audience if audience is not None else token_endpoint,
+            grant_type,
+            claims,
+            key,
+            alg,
+            header,
+        )
 
     @classmethod
     def from_service_account_info(
@@ -87,6 +105,10 @@ class AssertionSession(OAuth2Session):
         account = parse_service_account_info(info)
         header = {"kid": account.private_key_id} if account.private_key_id else None
         kwargs.setdefault("audience", account.token_uri)
+        if scope is not None and "scope" not in (kwargs.get("claims") or {}):
+            # Google's server-to-server flow reads the scope from the assertion's claims
+            # and ignores a scope form field.
+            kwargs["claims"] = {**(kwargs.get("claims") or {}), "scope": scope_to_str(scope)}
         return cls(
             token_endpoint=account.token_uri,
             issuer=account.client_email,
@@ -113,28 +135,6 @@ class AssertionSession(OAuth2Session):
             raise ValueError("the service account file is not valid JSON") from None
         return cls.from_service_account_info(info, scope=scope, subject=subject, **kwargs)
 
-    def _assertion(self) -> str:
-        from .._core._assertion import build_jwt_bearer_assertion
-
-        return build_jwt_bearer_assertion(
-            issuer=self.issuer,
-            subject=self.subject,
-            audience=self.audience,
-            key=self.key,
-            alg=self.alg,
-            claims=self.claims,
-            header=self.header,
-            now=time.time,
-        )
-
-    def _assertion_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {"assertion": self._assertion()}
-        params["scope"] = scope_to_str(kwargs.pop("scope", self.scope))
-        if self.client_id:
-            params["client_id"] = self.client_id
-        params.update(kwargs)
-        return params
-
     def fetch_token(
         self,
         url: str | None = None,
@@ -149,18 +149,8 @@ class AssertionSession(OAuth2Session):
         """Fetch a token with a freshly signed assertion (unless one is given)."""
         grant = grant_type or self.grant_type
         if grant == self.grant_type and "assertion" not in kwargs:
-            kwargs = self._assertion_params(kwargs)
+            kwargs = self._client.assertion.params(self._client, kwargs)
         return super().fetch_token(url, body, method, headers, auth, grant, state, **kwargs)
-
-    def _can_refetch(self) -> bool:
-        return True
-
-    def _refetch_token(self) -> OAuth2Token:
-        endpoint = self._endpoint("token_endpoint")
-        request = build_token_request(endpoint, self.grant_type, self._assertion_params({}))
-        return self._run(
-            token_flow(request, purpose="access_token", client_auth=self._token_client_auth(None))
-        )
 
     def __repr__(self) -> str:
         return f"AssertionSession(issuer={self.issuer!r}, subject={self.subject!r})"

@@ -10,20 +10,24 @@ after it starts a new flight, so nothing is left poisoned or waiting.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
 
-__all__ = ["Lookup", "Renewer", "TokenSource"]
+__all__ = ["AsyncRenewer", "Lookup", "Renewer", "TokenSource"]
 
 #: ``renew(current_token_or_None) -> new_token``; raises when it cannot renew.
 Renewer = Callable[[OAuth2Token | None], OAuth2Token]
+#: The async twin: ``await renew(current_token_or_None)``.
+AsyncRenewer = Callable[[OAuth2Token | None], Awaitable[OAuth2Token]]
 
 
 class Lookup:
@@ -73,6 +77,11 @@ class TokenSource:
         self._lock = threading.Lock()
         self._clock = clock
         self._flight: _Flight | None = None
+        # One renewal in flight per event loop for async callers (asyncio futures belong
+        # to one loop); threads use _flight above.
+        self._async_flights: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Future[Lookup]
+        ] = weakref.WeakKeyDictionary()
         # The access token a resource server rejected (RFC 6750 §3.1 invalid_token):
         # treated as due even though its expiry says otherwise.
         self._rejected: str | None = None
@@ -185,14 +194,98 @@ class TokenSource:
                     self._token = candidate
                     return Lookup(candidate)
                 current = candidate
-            new = renew(current)
+            return self._publish(current, renew(current))
+
+    async def aget(self, leeway: int, renew: AsyncRenewer | None) -> Lookup:
+        """The async twin of :meth:`get`: the tasks of one event loop share one renewal.
+
+        A leader that is cancelled mid-renewal ends its flight without a result; the
+        followers then start over and one of them renews, so a cancelled task never
+        leaves the token stuck or a lock held.
+        """
+        while True:
+            current = self._token
+            if renew is None or self.is_fresh(current, leeway):
+                return Lookup(current)
+            loop = asyncio.get_running_loop()
+            flight = self._async_flights.get(loop)
+            if flight is not None:
+                try:
+                    lookup = await asyncio.shield(flight)
+                except _Abandoned:
+                    continue
+                except BaseException as exc:
+                    if isinstance(exc, asyncio.CancelledError) and not flight.done():
+                        raise  # this follower was cancelled, not the flight
+                    clone = _copy_error(exc)
+                    if clone is exc:
+                        raise
+                    raise clone from exc
+                return Lookup(lookup.token)
+            flight = self._async_flights[loop] = loop.create_future()
+            # Nobody may be waiting: keep an unread failure from being logged.
+            flight.add_done_callback(_retrieve)
+            try:
+                lookup = await self._arenew(current, leeway, renew)
+            except asyncio.CancelledError:
+                flight.set_exception(_Abandoned())
+                raise
+            except BaseException as exc:
+                flight.set_exception(exc)
+                raise
+            else:
+                flight.set_result(lookup)
+                return lookup
+            finally:
+                del self._async_flights[loop]
+
+    async def _arenew(
+        self, current: OAuth2Token | None, leeway: int, renew: AsyncRenewer
+    ) -> Lookup:
+        """:meth:`_renew` for async callers: the store's lock and I/O run in a thread
+        (a file or Redis lock may block), the renewal itself on the event loop."""
+        store = self._store
+        if isinstance(store, MemoryTokenStore):
+            # One process: the flight above already serialises this loop's tasks.
+            return self._publish(current, await renew(current))
+        lock = store.lock()
+        await asyncio.to_thread(lock.__enter__)
+        try:
+            stored = await asyncio.to_thread(store.load)
+            if stored is not None:
+                candidate = OAuth2Token(stored)
+                if self.is_fresh(candidate, leeway):
+                    self._token = candidate
+                    return Lookup(candidate)
+                current = candidate
+            new = await renew(current)
+            await asyncio.to_thread(store.save, new)
+            return self._publish(current, new, saved=True)
+        finally:
+            # Released even when this task is cancelled meanwhile.
+            await asyncio.shield(asyncio.to_thread(lock.__exit__, None, None, None))
+
+    def _publish(
+        self, previous: OAuth2Token | None, new: OAuth2Token, *, saved: bool = False
+    ) -> Lookup:
+        """Make ``new`` the current token (saved first unless it was) and report it."""
+        if not saved:
             self._store.save(new)
-            self._token = new
-            self._rejected = None
-        return Lookup(new, renewed=True, previous=current)
+        self._token = new
+        self._rejected = None
+        return Lookup(new, renewed=True, previous=previous)
 
     def __repr__(self) -> str:
         return f"TokenSource(store={self._store!r}, has_token={self._token is not None})"
+
+
+class _Abandoned(Exception):
+    """The leader of an async renewal was cancelled: its followers start over."""
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _copy_error(error: BaseException) -> BaseException:
