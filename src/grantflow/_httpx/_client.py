@@ -12,13 +12,14 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .._client._assertion_methods import AssertionMethods
 from .._client._prepare import prepare
 from .._core._secrets import redacting
 from .._flows._drive import Flow, Send, Step, arun, arun_step, run, run_step
 from ._methods import OAuthMethods
 from ._sender import asend_wire, is_httpx_auth, send_wire
 
-__all__ = ["AsyncOAuth2Client", "OAuth2Client"]
+__all__ = ["AssertionClient", "AsyncAssertionClient", "AsyncOAuth2Client", "OAuth2Client"]
 
 T = TypeVar("T")
 
@@ -230,3 +231,12 @@ class AsyncOAuth2Client(OAuthMethods, httpx.AsyncClient):
         except StopIteration as done:
             return _Ready(done.value)
         return self._arun(_resume(flow, first))
+
+
+class AssertionClient(AssertionMethods, OAuth2Client):
+    """An :class:`OAuth2Client` that pays for its tokens with signed JWT assertions
+    (RFC 7523 §2.1), like ``grantflow.AssertionSession``."""
+
+
+class AsyncAssertionClient(AssertionMethods, AsyncOAuth2Client):
+    """The async twin of :class:`AssertionClient`: ``await client.fetch_token()``."""
