@@ -199,9 +199,10 @@ class TokenSource:
     async def aget(self, leeway: int, renew: AsyncRenewer | None) -> Lookup:
         """The async twin of :meth:`get`: the tasks of one event loop share one renewal.
 
-        A leader that is cancelled mid-renewal ends its flight without a result; the
-        followers then start over and one of them renews, so a cancelled task never
-        leaves the token stuck or a lock held.
+        The renewal runs as a task of its own, which the caller that started it awaits
+        like every other: cancelling that caller does not cancel the renewal (a server
+        that rotates refresh tokens has already spent the old one), so the followers
+        still get its token and no lock stays held.
         """
         while True:
             current = self._token
@@ -209,35 +210,45 @@ class TokenSource:
                 return Lookup(current)
             loop = asyncio.get_running_loop()
             flight = self._async_flights.get(loop)
-            if flight is not None:
-                try:
-                    lookup = await asyncio.shield(flight)
-                except _Abandoned:
-                    continue
-                except BaseException as exc:
-                    if isinstance(exc, asyncio.CancelledError) and not flight.done():
-                        raise  # this follower was cancelled, not the flight
-                    clone = _copy_error(exc)
-                    if clone is exc:
-                        raise
-                    raise clone from exc
-                return Lookup(lookup.token)
-            flight = self._async_flights[loop] = loop.create_future()
-            # Nobody may be waiting: keep an unread failure from being logged.
-            flight.add_done_callback(_retrieve)
+            leading = flight is None
+            if flight is None:
+                flight = self._start_async_flight(loop, self._arenew(current, leeway, renew))
             try:
-                lookup = await self._arenew(current, leeway, renew)
-            except asyncio.CancelledError:
-                flight.set_exception(_Abandoned())
-                raise
+                lookup = await asyncio.shield(flight)
+            except _Abandoned:
+                continue
             except BaseException as exc:
-                flight.set_exception(exc)
-                raise
-            else:
-                flight.set_result(lookup)
-                return lookup
-            finally:
+                if isinstance(exc, asyncio.CancelledError) and not flight.done():
+                    raise  # this caller was cancelled, not the flight
+                if leading:
+                    raise
+                clone = _copy_error(exc)
+                if clone is exc:
+                    raise
+                raise clone from exc
+            return lookup if leading else Lookup(lookup.token)
+
+    def _start_async_flight(
+        self, loop: asyncio.AbstractEventLoop, renewal: Awaitable[Lookup]
+    ) -> asyncio.Future[Lookup]:
+        flight: asyncio.Future[Lookup] = loop.create_future()
+        # Nobody may be waiting when it fails: keep an unread failure from being logged.
+        flight.add_done_callback(_retrieve)
+        self._async_flights[loop] = flight
+        task = asyncio.ensure_future(renewal)
+
+        def finish(done: asyncio.Future[Lookup]) -> None:
+            if self._async_flights.get(loop) is flight:
                 del self._async_flights[loop]
+            if done.cancelled():
+                flight.set_exception(_Abandoned())
+            elif done.exception() is not None:
+                flight.set_exception(done.exception())  # type: ignore[arg-type]
+            else:
+                flight.set_result(done.result())
+
+        task.add_done_callback(finish)
+        return flight
 
     async def _arenew(
         self, current: OAuth2Token | None, leeway: int, renew: AsyncRenewer
