@@ -14,12 +14,16 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import (
     load_der_private_key,
+    load_der_public_key,
     load_pem_private_key,
+    load_pem_public_key,
     load_ssh_private_key,
+    load_ssh_public_key,
 )
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, Key, OctKey, OKPKey, RSAKey
@@ -30,6 +34,7 @@ __all__ = [
     "SUPPORTED_ALGORITHMS",
     "SigningKeyCache",
     "check_algorithm",
+    "import_hmac_secret",
     "import_signing_key",
     "key_id",
 ]
@@ -187,10 +192,52 @@ def _import_secret(secret: str | bytes, alg: str) -> Key:
         # A private key given to client_secret_jwt is a configuration mistake (the method
         # meant is private_key_jwt); MACing with its PEM text would only hide it.
         raise ValueError(f"{alg} needs an HMAC secret, got a PEM private key")
+    return import_hmac_secret(raw)
+
+
+# Text that marks a key or certificate (PEM, RFC 4716 SSH, OpenSSH public keys).
+_KEY_MARKERS = (
+    b"-----BEGIN ",
+    b"---- BEGIN ",
+    b"ssh-rsa ",
+    b"ssh-dss ",
+    b"ssh-ed25519 ",
+    b"ecdsa-sha2-",
+)
+_PUBLIC_LOADERS = (
+    load_pem_public_key,
+    load_der_public_key,
+    load_ssh_public_key,
+    x509.load_pem_x509_certificate,
+    x509.load_der_x509_certificate,
+)
+
+
+def _is_key_material(raw: bytes) -> bool:
+    if any(marker in raw for marker in _KEY_MARKERS):
+        return True
+    for loader in _PUBLIC_LOADERS:
+        try:
+            loader(raw)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+        return True
+    return False
+
+
+def import_hmac_secret(secret: str | bytes) -> OctKey:
+    """``secret`` as an HMAC key; ValueError when it is a public key or certificate.
+
+    An HMAC keyed by a public key is the classic algorithm-confusion forgery: anyone can
+    read the key. Some joserfc versions (1.1 to 1.5) only warn and accept such keys, so
+    the refusal is made here, whatever joserfc's version.
+    """
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if _is_key_material(raw):
+        raise ValueError("an HMAC secret must not be a public key")
     try:
         key: OctKey = OctKey.import_key(raw)
     except ValueError:
-        # joserfc refuses a public key (PEM, SSH, certificate) as an HMAC secret.
         raise ValueError("an HMAC secret must not be a public key") from None
     return key
 

@@ -8,12 +8,12 @@ status code. Messages name what was wrong, never the body (it may carry a token)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 from ..errors import InvalidResponseError, OAuthError
 from ._http import HttpResponse
+from ._json import loads
 
 __all__ = ["error_from_object", "parse_json_object", "parse_object_or_form"]
 
@@ -37,8 +37,9 @@ def error_from_object(obj: dict[str, Any], status_code: int | None) -> OAuthErro
 
 def _decode_json(response: HttpResponse, what: str) -> object:
     try:
-        return json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        # ValueError covers bytes that are not UTF-8 and documents nested too deeply.
+        return loads(response.body)
+    except ValueError:
         kind = response.media_type or "no content type"
         raise InvalidResponseError(
             description=f"the {what} answered HTTP {response.status_code} with a body "
