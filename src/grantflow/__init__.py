@@ -25,6 +25,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from ._core._dpop import DPoPKey
     from ._core._jwt_auth import ClientSecretJWT, PrivateKeyJWT
     from ._requests._assertion import AssertionSession
     from ._requests._auth import OAuth2Auth
@@ -40,6 +41,7 @@ __all__ = [
     "AssertionSession",
     "AuthorizationError",
     "ClientSecretJWT",
+    "DPoPKey",
     "FileTokenStore",
     "InsecureTransportError",
     "InvalidIDTokenError",
@@ -62,6 +64,7 @@ __all__ = [
 _LAZY = {
     "AssertionSession": "._requests._assertion",
     "ClientSecretJWT": "._core._jwt_auth",
+    "DPoPKey": "._core._dpop",
     "FileTokenStore": "._stores._file",
     "MemoryTokenStore": "._stores._memory",
     "OAuth2Auth": "._requests._auth",
