@@ -69,16 +69,6 @@ def decode(proof: str, key: DPoPKey) -> tuple[dict[str, Any], dict[str, Any]]:
     return dict(token.header), dict(token.claims)
 
 
-@pytest.fixture(scope="module")
-def rsa_native() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def p256() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
 def _pem(native: ec.EllipticCurvePrivateKey) -> str:
     return ECKey.import_key(native).as_pem(private=True).decode("ascii")
 

@@ -31,16 +31,6 @@ PARAMS: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def rsa_native() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def p256() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
 def decode(token: str, key: Key, alg: str) -> tuple[dict[str, Any], dict[str, Any]]:
     verified = jwt.decode(token, key, algorithms=[alg])
     return dict(verified.header), dict(verified.claims)
