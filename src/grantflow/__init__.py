@@ -25,7 +25,16 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from ._core._device import DeviceAuthorization
     from ._core._dpop import DPoPKey
+    from ._core._exchange import (
+        ACCESS_TOKEN_TYPE,
+        ID_TOKEN_TYPE,
+        JWT_TOKEN_TYPE,
+        REFRESH_TOKEN_TYPE,
+        SAML1_TOKEN_TYPE,
+        SAML2_TOKEN_TYPE,
+    )
     from ._core._jwt_auth import ClientSecretJWT, PrivateKeyJWT
     from ._requests._assertion import AssertionSession
     from ._requests._auth import OAuth2Auth
@@ -37,16 +46,21 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = [
+# Plainly sorted (a test checks it), constants among the classes.
+__all__ = [  # noqa: RUF022
+    "ACCESS_TOKEN_TYPE",
     "AssertionSession",
     "AuthorizationError",
     "ClientSecretJWT",
     "DPoPKey",
+    "DeviceAuthorization",
     "FileTokenStore",
+    "ID_TOKEN_TYPE",
     "InsecureTransportError",
     "InvalidIDTokenError",
     "InvalidResponseError",
     "InvalidTokenError",
+    "JWT_TOKEN_TYPE",
     "MemoryTokenStore",
     "MismatchingStateError",
     "MissingTokenError",
@@ -55,22 +69,32 @@ __all__ = [
     "OAuth2Token",
     "OAuthError",
     "PrivateKeyJWT",
+    "REFRESH_TOKEN_TYPE",
     "RedisTokenStore",
+    "SAML1_TOKEN_TYPE",
+    "SAML2_TOKEN_TYPE",
     "TokenStore",
     "TokenStoreError",
     "UnsupportedTokenTypeError",
 ]
 
 _LAZY = {
+    "ACCESS_TOKEN_TYPE": "._core._exchange",
     "AssertionSession": "._requests._assertion",
     "ClientSecretJWT": "._core._jwt_auth",
     "DPoPKey": "._core._dpop",
+    "DeviceAuthorization": "._core._device",
     "FileTokenStore": "._stores._file",
+    "ID_TOKEN_TYPE": "._core._exchange",
+    "JWT_TOKEN_TYPE": "._core._exchange",
     "MemoryTokenStore": "._stores._memory",
     "OAuth2Auth": "._requests._auth",
     "OAuth2Session": "._requests._session",
     "PrivateKeyJWT": "._core._jwt_auth",
+    "REFRESH_TOKEN_TYPE": "._core._exchange",
     "RedisTokenStore": "._stores._redis",
+    "SAML1_TOKEN_TYPE": "._core._exchange",
+    "SAML2_TOKEN_TYPE": "._core._exchange",
     "TokenStore": "._stores._base",
 }
 
