@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from _responses import json_response
 
 import grantflow
 from grantflow._core._device import (
@@ -39,10 +39,6 @@ GOOD: dict[str, Any] = {
     "expires_in": 1800,
     "interval": 5,
 }
-
-
-def json_response(status: int, body: object) -> HttpResponse:
-    return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
 
 
 def answer(**changes: Any) -> HttpResponse:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from _responses import json_response
 
 import grantflow
 from grantflow._core import _exchange
@@ -22,7 +22,6 @@ from grantflow._core._exchange import (
     parse_token_exchange_response,
     token_exchange_params,
 )
-from grantflow._core._http import HttpResponse
 from grantflow.errors import InvalidResponseError, OAuthError
 
 TOKEN_ENDPOINT = "https://as.example/token"
@@ -131,10 +130,6 @@ BAD_ROWS: list[tuple[str, dict[str, Any], str]] = [
 def test_an_exchange_the_rfc_forbids_is_value_error(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         token_exchange_params(**{"subject_token": "at", **kwargs})
-
-
-def json_response(status: int, body: object) -> HttpResponse:
-    return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
 
 
 def test_the_issued_token_carries_its_type() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
+from _responses import json_response
 
 from grantflow._core._http import HttpResponse
 from grantflow._core._par import (
@@ -18,10 +18,6 @@ from grantflow.errors import InvalidResponseError, OAuthError
 
 ENDPOINT = "https://as.example/par"
 REQUEST_URI = "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c"
-
-
-def json_response(status: int, body: object) -> HttpResponse:
-    return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
 
 
 def test_push_is_a_form_post_of_every_authorization_parameter() -> None:
