@@ -1,8 +1,9 @@
 """grantflow: OAuth 2.0 and OpenID Connect for requests — every grant, secure by default.
 
 The public names live here; everything else is private and may change. The session,
-auth and store classes are imported on first use (PEP 562), so ``import grantflow``
-stays cheap for programs that only need, say, the errors.
+auth, store and JOSE-backed classes (and the protocol constants) are imported on first
+use (PEP 562), so ``import grantflow`` stays cheap for programs that only need, say,
+the errors.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from joserfc import jwt
 from joserfc.jwk import ECKey, JWKRegistry, OctKey, RSAKey
 from joserfc.jws import JWSRegistry
@@ -165,6 +165,7 @@ DEFAULT_ALGS: list[tuple[str, Callable[[], object], str]] = [
     ("p384_is_es384", lambda: ec.generate_private_key(ec.SECP384R1()), "ES384"),
     ("p521_is_es512", lambda: ec.generate_private_key(ec.SECP521R1()), "ES512"),
     ("ed25519_is_eddsa", ed25519.Ed25519PrivateKey.generate, "EdDSA"),
+    ("ed448_is_eddsa", ed448.Ed448PrivateKey.generate, "EdDSA"),
     (
         "jwk_alg_wins",
         lambda: {**ECKey.generate_key("P-256").as_dict(private=True), "alg": "ES256"},
@@ -193,6 +194,13 @@ BAD_KEYS: list[tuple[str, Callable[[], object], str | None, type[Exception], str
     ("alg_for_other_key_type", ed25519.Ed25519PrivateKey.generate, "ES256", ValueError, "EC"),
     ("public_key", lambda: ECKey.generate_key("P-256").as_dict(), None, ValueError, "private"),
     ("jwk_set_without_alg", lambda: {"keys": []}, None, ValueError, "alg="),
+    (
+        "curve_without_alg",
+        lambda: ec.generate_private_key(ec.SECP256K1()),
+        None,
+        ValueError,
+        "fits",
+    ),
     ("none", lambda: None, None, ValueError, "empty"),
     ("empty_pem", lambda: "", None, ValueError, "empty"),
     ("not_a_key", lambda: 42, None, TypeError, "int"),
