@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 import warnings
 from collections.abc import Mapping
 from typing import Any
-
-from ..errors import InvalidTokenError
 
 __all__ = [
     "MAX_EPOCH",
@@ -24,10 +21,6 @@ __all__ = [
 #: Latest epoch second accepted as an expiry (the end of the year 9999). Larger values
 #: cannot be meant; kept, they would overflow float arithmetic and 64-bit fields.
 MAX_EPOCH = 253_402_300_799
-
-#: Characters no ``Authorization`` header can carry: C0 controls and DEL (a header
-#: injection), and anything beyond ISO-8859-1, which http.client cannot encode.
-_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f]|[^\x00-\xff]")
 
 #: Fields that must never appear in a repr, log line or error message.
 SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
@@ -92,18 +85,12 @@ class OAuth2Token(dict[str, Any]):
 
     Building one copies the mapping it is given; the caller's dict is never modified.
     The repr hides ``access_token``, ``refresh_token`` and ``id_token``. An access token
-    that no ``Authorization`` header can carry (control characters, characters beyond
-    ISO-8859-1) is refused here, when it arrives, with :class:`InvalidTokenError`.
+    no ``Authorization`` header can carry is kept here (a store must not lose it) and
+    refused when it would be sent, with :class:`InvalidTokenError`.
     """
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, now: float | None = None):
         super().__init__(params or {})
-        access_token = self.get("access_token")
-        if isinstance(access_token, str) and _UNSENDABLE.search(access_token):
-            raise InvalidTokenError(
-                description="the access token contains control characters or characters "
-                "beyond ISO-8859-1, which no Authorization header can carry"
-            )
         expires_at = self.get("expires_at")
         if expires_at is not None:
             coerced = _coerce_epoch(expires_at)
