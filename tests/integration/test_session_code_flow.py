@@ -170,6 +170,20 @@ def test_outstanding_request_is_consumed_even_when_the_callback_carries_an_error
     assert wire.to("/token") == []
 
 
+def test_outstanding_request_is_consumed_even_when_the_callback_is_malformed(
+    session: OAuth2Session, wire: WireServer
+) -> None:
+    _, state = session.create_authorization_url()
+    _, other = session.create_authorization_url()
+    with pytest.raises(InvalidResponseError):
+        session.fetch_token(authorization_response={"code": "a\ud800b", "state": state})
+    with pytest.raises(MismatchingStateError):
+        session.fetch_token(authorization_response=callback(code="c", state=state))
+    # Only the request the malformed callback answered is spent.
+    session.fetch_token(authorization_response=callback(code="c", state=other))
+    assert [r.field("code") for r in wire.to("/token")] == ["c"]
+
+
 def test_a_callback_with_an_unknown_state_consumes_nothing(
     session: OAuth2Session, wire: WireServer
 ) -> None:

@@ -260,7 +260,8 @@ def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
         default_timeout=args.http_timeout,
         **options,
     ) as session:
-        return session.fetch_token(**_token_params(args))
+        token: OAuth2Token = session.fetch_token(**_token_params(args))
+        return token
 
 
 def _discovered_token_endpoint(args: argparse.Namespace) -> str:

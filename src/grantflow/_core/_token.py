@@ -9,8 +9,6 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidTokenError
-
 __all__ = [
     "MAX_EPOCH",
     "SECRET_TOKEN_FIELDS",
@@ -98,17 +96,12 @@ class OAuth2Token(dict[str, Any]):
 
     Building one copies the mapping it is given; the caller's dict is never modified.
     The repr hides ``access_token``, ``refresh_token`` and ``id_token``. An access token
-    that no ``Authorization`` header can carry (control characters, characters beyond
-    ISO-8859-1) is refused here, when it arrives, with :class:`InvalidTokenError`.
+    no ``Authorization`` header can carry is kept here, so building a token never
+    fails for it; it is refused when it would be sent, with :class:`InvalidTokenError`.
     """
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, now: float | None = None):
         super().__init__(params or {})
-        if is_unsendable(self.get("access_token")):
-            raise InvalidTokenError(
-                description="the access token contains control characters or characters "
-                "beyond ISO-8859-1, which no Authorization header can carry"
-            )
         expires_at = self.get("expires_at")
         if expires_at is not None:
             coerced = _coerce_epoch(expires_at)

@@ -40,7 +40,7 @@ def decode_token(raw: str | bytes, where: str) -> dict[str, Any] | None:
 
     A corrupt value (a crash mid-write by another tool, a stray edit) must not break the
     application: it counts as absent, so the token is fetched again. So does a token
-    whose access token no header can carry (which building an ``OAuth2Token`` refuses).
+    whose access token no header can carry (sending it would only fail).
     The warning names ``where`` (a path or key) and never shows the value, which may
     hold a token.
     """
