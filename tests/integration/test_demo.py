@@ -33,7 +33,10 @@ JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")
 
 @pytest.fixture(scope="module")
 def demo() -> Result:
-    return run_cli("demo")
+    """The demo into a pipe, with no COLUMNS: it wraps its prose to 80 columns."""
+    env = cli_env()
+    env.pop("COLUMNS", None)
+    return run_cli("demo", env=env)
 
 
 def test_demo_exits_0_after_every_section(demo: Result) -> None:
@@ -99,8 +102,9 @@ def test_color_always_colours_a_pipe() -> None:
 
 
 @pytest.mark.parametrize("columns", [80, 60])
-def test_the_demos_prose_fits_the_terminal_width(columns: int) -> None:
-    result = run_cli("demo", env=cli_env(COLUMNS=str(columns)))
+def test_the_demos_prose_fits_the_terminal_width(demo: Result, columns: int) -> None:
+    # The module's run is the 80-column one; 60 needs a run of its own.
+    result = demo if columns == 80 else run_cli("demo", env=cli_env(COLUMNS=str(columns)))
 
     assert result.status == 0, result.stderr
     prose = [line for line in result.stdout.splitlines() if _is_prose(line)]

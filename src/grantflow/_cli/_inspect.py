@@ -78,10 +78,11 @@ def _session(args: argparse.Namespace, issuer: str | None, **metadata: Any) -> O
     if issuer:
         key = "server_metadata_url" if "/.well-known/" in issuer else "issuer"
         metadata[key] = issuer
-    session = OAuth2Session(**transport(args), **metadata)
+    how = transport(args)
+    session = OAuth2Session(**how, **metadata)
     if issuer:
         try:
-            load_metadata(session, issuer, transport(args))
+            load_metadata(session, issuer, how)
         except BaseException:
             session.close()
             raise

@@ -244,13 +244,14 @@ def build_session(
     if not args.client_id:
         raise ValueError("no client given: pass --client-id ID (or set GRANTFLOW_CLIENT_ID)")
     credential, method = client_credential(args, console)
-    kwargs: dict[str, Any] = {**server_metadata(args), **transport(args), **options}
+    how = transport(args)
+    kwargs: dict[str, Any] = {**server_metadata(args), **how, **options}
     if args.cert:
         kwargs["cert"] = (args.cert, args.key)
     session = OAuth2Session(args.client_id, credential, token_endpoint_auth_method=method, **kwargs)
     if args.issuer:
         try:
-            load_metadata(session, args.issuer, transport(args))
+            load_metadata(session, args.issuer, how)
         except BaseException:
             session.close()
             raise

@@ -300,8 +300,9 @@ def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
 
 
 def _discovered_token_endpoint(args: argparse.Namespace) -> str:
-    with OAuth2Session(**transport(args), **server_metadata(args)) as session:
-        endpoint = load_metadata(session, args.issuer, transport(args)).get("token_endpoint")
+    how = transport(args)
+    with OAuth2Session(**how, **server_metadata(args)) as session:
+        endpoint = load_metadata(session, args.issuer, how).get("token_endpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise ValueError("the server metadata names no token_endpoint: give --token-endpoint")
     return endpoint

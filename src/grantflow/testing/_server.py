@@ -20,7 +20,6 @@ from types import MappingProxyType, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ._client_auth import client_named
 from ._config import (
     DEFAULT_USERS,
     RESOURCE_SERVERS,
@@ -40,6 +39,7 @@ from ._keys import (
     write_client_key_files,
     write_private,
 )
+from ._log import log_line
 from ._state import Store
 
 __all__ = ["DevProvider"]
@@ -101,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = json_response({"error": "server_error"}, 500)
         self._write(response)
         if self.server.log is not None:
-            self.server.log(_log_line(request, response.status))
+            self.server.log(log_line(request, response.status))
 
     def _request(self, body: bytes) -> Request:
         parts = urlsplit(self.path)
@@ -126,15 +126,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         self.wfile.write(response.body)
-
-
-def _log_line(request: Request, status: int) -> str:
-    """``POST /token 200 client-basic``: never the query, a header or the body.
-
-    Those carry codes, secrets, assertions and tokens; the path and the client id do not.
-    """
-    client = client_named(request)
-    return f"{request.method} {request.path} {status}" + (f" {client}" if client else "")
 
 
 def _cookies(headers: Iterable[str]) -> dict[str, str]:
