@@ -1,8 +1,9 @@
 """grantflow: OAuth 2.0 and OpenID Connect for requests — every grant, secure by default.
 
 The public names live here; everything else is private and may change. The session,
-auth and store classes are imported on first use (PEP 562), so ``import grantflow``
-stays cheap for programs that only need, say, the errors.
+auth, store and JOSE-backed classes (and the protocol constants) are imported on first
+use (PEP 562), so ``import grantflow`` stays cheap for programs that only need, say,
+the errors.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from ._core._device import DeviceAuthorization
+    from ._core._dpop import DPoPKey
+    from ._core._exchange import (
+        ACCESS_TOKEN_TYPE,
+        ID_TOKEN_TYPE,
+        JWT_TOKEN_TYPE,
+        REFRESH_TOKEN_TYPE,
+        SAML1_TOKEN_TYPE,
+        SAML2_TOKEN_TYPE,
+    )
     from ._core._jwt_auth import ClientSecretJWT, PrivateKeyJWT
     from ._requests._assertion import AssertionSession
     from ._requests._auth import OAuth2Auth
@@ -36,15 +47,21 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = [
+# Plainly sorted (a test checks it), constants among the classes.
+__all__ = [  # noqa: RUF022
+    "ACCESS_TOKEN_TYPE",
     "AssertionSession",
     "AuthorizationError",
     "ClientSecretJWT",
+    "DPoPKey",
+    "DeviceAuthorization",
     "FileTokenStore",
+    "ID_TOKEN_TYPE",
     "InsecureTransportError",
     "InvalidIDTokenError",
     "InvalidResponseError",
     "InvalidTokenError",
+    "JWT_TOKEN_TYPE",
     "MemoryTokenStore",
     "MismatchingStateError",
     "MissingTokenError",
@@ -53,21 +70,32 @@ __all__ = [
     "OAuth2Token",
     "OAuthError",
     "PrivateKeyJWT",
+    "REFRESH_TOKEN_TYPE",
     "RedisTokenStore",
+    "SAML1_TOKEN_TYPE",
+    "SAML2_TOKEN_TYPE",
     "TokenStore",
     "TokenStoreError",
     "UnsupportedTokenTypeError",
 ]
 
 _LAZY = {
+    "ACCESS_TOKEN_TYPE": "._core._exchange",
     "AssertionSession": "._requests._assertion",
     "ClientSecretJWT": "._core._jwt_auth",
+    "DPoPKey": "._core._dpop",
+    "DeviceAuthorization": "._core._device",
     "FileTokenStore": "._stores._file",
+    "ID_TOKEN_TYPE": "._core._exchange",
+    "JWT_TOKEN_TYPE": "._core._exchange",
     "MemoryTokenStore": "._stores._memory",
     "OAuth2Auth": "._requests._auth",
     "OAuth2Session": "._requests._session",
     "PrivateKeyJWT": "._core._jwt_auth",
+    "REFRESH_TOKEN_TYPE": "._core._exchange",
     "RedisTokenStore": "._stores._redis",
+    "SAML1_TOKEN_TYPE": "._core._exchange",
+    "SAML2_TOKEN_TYPE": "._core._exchange",
     "TokenStore": "._stores._base",
 }
 

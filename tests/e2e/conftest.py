@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+from drivers import DRIVERS, make_client
 
 from grantflow.testing import ProviderInfo
 
@@ -40,11 +41,21 @@ def pytest_configure(config: pytest.Config) -> None:
         " has (the shared client ids and users are not such a feature); against the"
         " other provider it is skipped, the skip naming the feature",
     )
+    config.addinivalue_line(
+        "markers",
+        "requests_transport: the test records the wire through a requests adapter, so it"
+        " runs with the requests driver only (the other transports are deselected)",
+    )
     config.stash[_STARTED_KEY] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip each provider-specific test for the provider that lacks its feature."""
+    """Skip each provider-specific test for the provider that lacks its feature; keep
+    wire-recording tests to the requests driver."""
+    deselected = [item for item in items if _other_transport(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
     for item in items:
         callspec = getattr(item, "callspec", None)
         running = callspec.params.get("provider") if callspec is not None else None
@@ -56,6 +67,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(
                     pytest.mark.skip(reason=f"{running} has no {feature}; runs on {wanted} only")
                 )
+
+
+def _other_transport(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    driver = callspec.params.get("make_session") if callspec is not None else None
+    return (
+        driver not in (None, "requests")
+        and item.get_closest_marker("requests_transport") is not None
+    )
 
 
 def _wanted_provider(item: pytest.Item, marker: pytest.Mark) -> tuple[str, str]:
@@ -116,17 +136,20 @@ def closing() -> Iterator[list[requests.Session]]:
         session.close()
 
 
-@pytest.fixture
-def make_session(provider: ProviderInfo) -> Iterator[Callable[..., OAuth2Session]]:
-    """Build ``OAuth2Session`` objects for a registered client; closed after the test.
+@pytest.fixture(params=DRIVERS)
+def make_session(
+    provider: ProviderInfo, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., OAuth2Session]]:
+    """Build OAuth clients for a registered client; closed after the test.
 
     ``make_session("client-basic", scope="openid")`` takes the client's secret, its
     registered token-endpoint auth method and first redirect URI, and the provider's
-    discovery URL; keyword arguments add to or override those.
+    discovery URL; keyword arguments add to or override those. The fixture runs each
+    test once per transport: a requests ``OAuth2Session``, an httpx ``OAuth2Client``
+    and an ``AsyncOAuth2Client`` (see ``tests/drivers.py``).
     """
-    from grantflow import OAuth2Session
-
-    made: list[OAuth2Session] = []
+    driver: str = request.param
+    made: list[Any] = []
 
     def make(client_id: str, **kwargs: Any) -> OAuth2Session:
         client = provider.clients[client_id]
@@ -138,9 +161,9 @@ def make_session(provider: ProviderInfo) -> Iterator[Callable[..., OAuth2Session
         if client.redirect_uris:
             options["redirect_uri"] = client.redirect_uri
         options.update(kwargs)
-        session = OAuth2Session(client.client_id, client.client_secret, **options)
+        session = make_client(driver, client.client_id, client.client_secret, **options)
         made.append(session)
-        return session
+        return session  # type: ignore[no-any-return]
 
     yield make
     for session in made:

@@ -56,6 +56,7 @@ def test_code_flow_with_pkce_yields_tokens_for_the_signed_in_user(
     assert session.userinfo()["sub"] == user
 
 
+@pytest.mark.requests_transport
 def test_callback_iss_equal_to_the_issuer_is_accepted(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
@@ -72,6 +73,7 @@ def test_callback_iss_equal_to_the_issuer_is_accepted(
     assert token["userinfo"]["iss"] == provider.issuer
 
 
+@pytest.mark.requests_transport
 @pytest.mark.parametrize(
     "forged_iss",
     ["http://127.0.0.1:9/", "https://attacker.example", None],
@@ -110,6 +112,7 @@ def test_callback_with_a_forged_iss_is_refused_before_any_token_request(
     assert redeemed.status_code == 200, redeemed.text
 
 
+@pytest.mark.requests_transport
 def test_callback_with_a_forged_state_is_refused_and_the_real_one_still_works(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
@@ -130,6 +133,7 @@ def test_callback_with_a_forged_state_is_refused_and_the_real_one_still_works(
     assert wire.paths().count(token_path) == 1
 
 
+@pytest.mark.requests_transport
 def test_denied_login_raises_authorization_error_with_access_denied(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:

@@ -109,6 +109,7 @@ def test_parse_id_token_validates_the_stored_token_again(
     assert tampered.value.claim == "signature"
 
 
+@pytest.mark.requests_transport
 @pytest.mark.parametrize(
     ("client_id", "alg", "kty"),
     [

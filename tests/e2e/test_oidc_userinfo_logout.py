@@ -133,6 +133,7 @@ def test_logout_url_walked_to_the_post_logout_redirect_ends_the_session(
     assert raised.value.error == "login_required"
 
 
+@pytest.mark.requests_transport
 def test_discovery_through_a_host_name_that_mismatches_the_issuer_is_rejected(
     provider: ProviderInfo, make_session: MakeSession
 ) -> None:

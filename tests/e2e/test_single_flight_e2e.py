@@ -39,6 +39,7 @@ def _fleet() -> ModuleType:
     return module
 
 
+@pytest.mark.requests_transport
 def test_threads_sharing_a_session_refresh_a_rotating_token_once(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:

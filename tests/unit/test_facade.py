@@ -31,6 +31,15 @@ API_NAMES = {
     "InvalidTokenError",
     "UnsupportedTokenTypeError",
     "InsecureTransportError",
+    # §12, §13
+    "DPoPKey",
+    "DeviceAuthorization",
+    "ACCESS_TOKEN_TYPE",
+    "REFRESH_TOKEN_TYPE",
+    "ID_TOKEN_TYPE",
+    "JWT_TOKEN_TYPE",
+    "SAML1_TOKEN_TYPE",
+    "SAML2_TOKEN_TYPE",
 }
 
 ERROR_NAMES = sorted(n for n in API_NAMES if n.endswith("Error"))

@@ -233,6 +233,37 @@ def test_later_changes_to_the_callers_claims_do_not_leak_in() -> None:
     assert _segments(auth.sign(Client(), None))[1]["extra"] == 1
 
 
+@pytest.mark.parametrize("cls", [ClientSecretJWT, PrivateKeyJWT])
+def test_claims_and_headers_are_none_when_not_given(cls: type[ClientSecretJWT]) -> None:
+    # Code written for the best-known client's auth objects tests `auth.claims is None`.
+    auth = cls(TOKEN_ENDPOINT)
+    assert auth.claims is None
+    assert auth.headers is None
+
+
+@pytest.mark.parametrize(
+    ("claims", "headers"),
+    [({"purpose": "test"}, {"x-extra": "1"}), ({}, {})],
+    ids=["filled", "empty"],
+)
+def test_claims_and_headers_given_are_kept_as_copies(
+    claims: dict[str, Any], headers: dict[str, Any]
+) -> None:
+    auth = ClientSecretJWT(TOKEN_ENDPOINT, claims=claims, headers=headers)
+    assert auth.claims == claims and auth.claims is not claims
+    assert auth.headers == headers and auth.headers is not headers
+
+
+@pytest.mark.parametrize("given", [None, {}], ids=["none", "empty"])
+def test_an_assertion_without_claims_or_headers_is_the_default_one(
+    given: dict[str, Any] | None,
+) -> None:
+    auth = ClientSecretJWT(TOKEN_ENDPOINT, claims=given, headers=given, now=clock())
+    header, claims, _, _ = _segments(auth.sign(Client(), None))
+    assert header == {"alg": "HS256", "typ": "JWT"}
+    assert set(claims) == {"iss", "sub", "aud", "iat", "exp", "jti"}
+
+
 # --- header ---------------------------------------------------------------------------
 
 

@@ -353,3 +353,89 @@ def test_a_failed_import_is_not_cached() -> None:
     with pytest.raises(ValueError):
         cache.get("", "HS256")
     assert repr(cache) == "SigningKeyCache(size=0, maxsize=16)"
+
+
+def _public_forms(rsa_key: rsa.RSAPrivateKey) -> dict[str, bytes]:
+    """A public key as PEM, DER, OpenSSH and in a self-signed certificate."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    public = rsa_key.public_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "op.example")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(rsa_key, hashes.SHA256())
+    )
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    return {
+        "pem": public.public_bytes(serialization.Encoding.PEM, spki),
+        "pem_after_blank_line": b"\n" + public.public_bytes(serialization.Encoding.PEM, spki),
+        "der": public.public_bytes(serialization.Encoding.DER, spki),
+        "openssh": public.public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        ),
+        "certificate_pem": certificate.public_bytes(serialization.Encoding.PEM),
+        "certificate_der": certificate.public_bytes(serialization.Encoding.DER),
+    }
+
+
+@pytest.fixture
+def joserfc_that_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """joserfc 1.1 to 1.5: a key-looking HMAC secret earns a warning and is accepted."""
+    import warnings
+
+    from joserfc.jwk import OctKey
+
+    def import_from_bytes(cls: Any, value: bytes, password: Any = None) -> bytes:
+        if value.startswith((b"-----BEGIN ", b"ssh-rsa ")):
+            warnings.warn("This key may not be safe to import", stacklevel=2)
+        return value
+
+    monkeypatch.setattr(OctKey.binding, "import_from_bytes", classmethod(import_from_bytes))
+
+
+@pytest.mark.parametrize("joserfc", ["installed", "only_warns"])
+@pytest.mark.parametrize(
+    "form", ["pem", "pem_after_blank_line", "der", "openssh", "certificate_pem", "certificate_der"]
+)
+def test_a_public_key_is_never_an_hmac_secret_whatever_joserfc_does(
+    rsa_key: rsa.RSAPrivateKey, form: str, joserfc: str, request: pytest.FixtureRequest
+) -> None:
+    import warnings
+
+    from grantflow._core._jwks import verify_jws
+    from grantflow.errors import InvalidIDTokenError
+
+    if joserfc == "only_warns":
+        request.getfixturevalue("joserfc_that_only_warns")
+    material = _public_forms(rsa_key)[form]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="must not be a public key"):
+            _keys.import_hmac_secret(material)
+        with pytest.raises(ValueError, match="must not be a public key"):
+            _keys.SigningKeyCache().get(material, "HS256")
+        # The same refusal keys no HS256 ID token with a client secret that is a public key.
+        with pytest.raises(InvalidIDTokenError) as caught:
+            verify_jws(
+                "eyJhbGciOiJIUzI1NiJ9.e30.c2ln",
+                None,
+                allowed_algs=("HS256",),
+                client_secret=material,
+            )
+    assert caught.value.claim == "alg"
+
+
+def test_an_ordinary_secret_is_still_an_hmac_key() -> None:
+    assert _keys.import_hmac_secret(SECRET).key_type == "oct"
+    assert _keys.import_hmac_secret(bytes(range(256))).key_type == "oct"

@@ -176,3 +176,78 @@ def test_token_survives_pickle_and_json_round_trip() -> None:
 def test_equal_tokens_compare_equal_to_plain_dicts() -> None:
     token = OAuth2Token({"access_token": "a", "expires_at": NOW})
     assert token == {"access_token": "a", "expires_at": NOW}
+
+
+@pytest.mark.parametrize("value", [-1, "-5", -0.5, " -3600 ", -(10**20)], ids=repr)
+def test_a_negative_expires_in_means_already_expired_with_a_warning_that_shows_no_token(
+    value: object,
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        token = OAuth2Token({**SECRETS, "expires_in": value}, now=NOW)
+    assert token["expires_at"] == NOW
+    assert token.is_expired(now=NOW) is True
+    assert token.is_expired(0, now=NOW) is True
+    assert [str(w.message) for w in caught] == [
+        "a negative expires_in means the token is already expired"
+    ]
+
+
+def test_an_expires_in_of_zero_is_expired_on_arrival_whatever_the_leeway() -> None:
+    token = OAuth2Token({"access_token": "a", "expires_in": 0}, now=NOW)
+    assert token.is_expired(0, now=NOW) is True
+    assert token.is_expired(60, now=NOW) is True
+
+
+# (name, expires_in, leeway, seconds after arrival, expected)
+LEEWAY_CAP_ROWS: list[tuple[str, object, int, int, bool]] = [
+    ("60s_token_is_not_due_on_arrival", 60, 60, 0, False),
+    ("60s_token_is_not_due_before_half_its_life", 60, 60, 29, False),
+    ("60s_token_is_due_at_half_its_life", 60, 60, 30, True),
+    ("30s_token_with_a_long_leeway", 30, 600, 14, False),
+    ("30s_token_with_a_long_leeway_due", 30, 600, 15, True),
+    ("string_expires_in_is_read_too", "60", 60, 29, False),
+    ("long_token_keeps_the_full_leeway", 3600, 60, 3540, True),
+    ("long_token_before_the_leeway", 3600, 60, 3539, False),
+    ("small_leeway_is_not_raised", 60, 10, 49, False),
+    ("small_leeway_due", 60, 10, 50, True),
+    ("past_expiry_is_expired", 60, 60, 61, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "leeway", "elapsed", "expected"),
+    [r[1:] for r in LEEWAY_CAP_ROWS],
+    ids=[r[0] for r in LEEWAY_CAP_ROWS],
+)
+def test_the_leeway_is_capped_at_half_the_tokens_lifetime(
+    expires_in: object, leeway: int, elapsed: int, expected: bool
+) -> None:
+    token = OAuth2Token({"access_token": "a", "expires_in": expires_in}, now=NOW)
+    assert token.is_expired(leeway, now=NOW + elapsed) is expected
+
+
+def test_without_expires_in_the_leeway_applies_in_full() -> None:
+    token = OAuth2Token({"access_token": "a", "expires_at": NOW + 60})
+    assert token.is_expired(60, now=NOW) is True
+    # An unusable expires_in kept beside expires_at does not cap it either.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        token = OAuth2Token({"access_token": "a", "expires_at": NOW + 60, "expires_in": "soon"})
+    assert token.is_expired(60, now=NOW) is True
+
+
+def test_checking_expiry_never_warns_even_for_an_unusable_expires_in() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        token = OAuth2Token({"access_token": "a", "expires_at": NOW + 5, "expires_in": "x"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert token.is_expired(now=NOW) is True
+
+
+def test_the_expiry_warning_points_at_the_code_that_built_the_token() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        OAuth2Token({"access_token": "a", "expires_in": "soon"}, now=NOW)
+    assert caught[0].filename == __file__

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from grantflow import InsecureTransportError
+from grantflow._client._prepare import insecure_transport_allowed
 from grantflow._core._http import HttpRequest, HttpResponse
 from grantflow._core._transport import check_secure_transport, is_loopback_host
-from grantflow._requests._sender import insecure_transport_allowed
 
 # (url, allowed without the switch)
 URL_ROWS: list[tuple[str, bool]] = [
@@ -28,6 +28,24 @@ URL_ROWS: list[tuple[str, bool]] = [
     ("http://0.0.0.0/token", False),
     ("ftp://as.example/token", False),
     ("as.example/token", False),
+    # urllib3 ends the authority at a backslash and connects to evil.example, while
+    # urlsplit reads 127.0.0.1: a backslash in the authority is refused outright.
+    ("http://evil.example\\@127.0.0.1/t", False),
+    ("http://evil.example\\@localhost/t", False),
+    ("http://127.0.0.1\\@evil.example/t", False),
+    ("https://evil.example\\@as.example/t", False),
+    ("http://127.0.0.1:80\\/t", False),
+    # urlsplit drops tabs and line breaks that the transport keeps.
+    ("http://127.0.0.\t1/t", False),
+    ("http://evil.example\n@127.0.0.1/t", False),
+    (" http://evil.example\\@127.0.0.1/t", False),
+    ("http://user@127.0.0.1/t", True),
+    ("http://127.0.0.1/a\\b", True),
+    ("http://127.0.0.1/t?next=\\@evil", True),
+    # The contract names localhost itself, not its subdomains.
+    ("http://app.localhost/token", False),
+    ("http://a.b.localhost:8080/token", False),
+    ("http://[::ffff:127.0.0.1]/token", False),
 ]
 
 
@@ -40,9 +58,32 @@ def test_only_https_or_loopback_http_is_allowed(url: str, allowed: bool) -> None
             check_secure_transport(url, allow_insecure=False)
 
 
-@pytest.mark.parametrize("url", [u for u, ok in URL_ROWS if not ok and u.startswith("http:")])
+def _ambiguous(url: str) -> bool:
+    authority = url.partition("//")[2].split("/", 1)[0]
+    return any(c in authority for c in "\\\t\n")
+
+
+@pytest.mark.parametrize(
+    "url", [u for u, ok in URL_ROWS if not ok and u.startswith("http:") and not _ambiguous(u)]
+)
 def test_the_switch_lifts_the_refusal(url: str) -> None:
     check_secure_transport(url, allow_insecure=True)
+
+
+@pytest.mark.parametrize("url", [u for u, _ in URL_ROWS if _ambiguous(u)])
+def test_the_switch_does_not_lift_the_refusal_of_an_ambiguous_authority(url: str) -> None:
+    with pytest.raises(InsecureTransportError) as caught:
+        check_secure_transport(url, allow_insecure=True)
+    assert "evil" not in str(caught.value)
+
+
+def test_the_host_judged_is_the_one_urllib3_connects_to() -> None:
+    from urllib3.util import parse_url
+
+    for url, allowed in URL_ROWS:
+        if allowed and url.startswith("http:"):
+            host = parse_url(url.strip()).host
+            assert is_loopback_host(host), url
 
 
 # (host, loopback)
@@ -54,6 +95,11 @@ HOST_ROWS: list[tuple[str | None, bool]] = [
     ("[::1]", True),
     ("128.0.0.1", False),
     ("example.com", False),
+    ("app.localhost", False),
+    ("localhost.", False),
+    ("127.1", False),
+    ("::ffff:127.0.0.1", False),
+    ("::1%eth0", False),
     ("", False),
     (None, False),
 ]

@@ -296,7 +296,8 @@ def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
         client_id=args.client_id if args.auth_method else None,
         **options,
     ) as session:
-        return session.fetch_token(**_token_params(args))
+        token: OAuth2Token = session.fetch_token(**_token_params(args))
+        return token
 
 
 def _discovered_token_endpoint(args: argparse.Namespace) -> str:

@@ -116,24 +116,46 @@ def parse_callback(authorization_response: str | Mapping[str, Any]) -> dict[str,
     """The parameters of an authorization response.
 
     Accepts the callback URL (query and fragment are both read: query for the code flow,
-    fragment for implicit and hybrid), a ``form_post`` body as a dict, or that body as a
-    form-encoded string.
+    fragment for implicit and hybrid), a ``form_post`` body as a dict (values may be
+    UTF-8 bytes or lists, whose first item counts), or that body as a form-encoded
+    string. A name or value that is not text (bytes that are not UTF-8, a lone
+    surrogate) is an :class:`InvalidResponseError`.
     """
+    pairs: list[tuple[object, object]]
     if isinstance(authorization_response, Mapping):
-        params: dict[str, str] = {}
-        for key, value in authorization_response.items():
-            if isinstance(value, (list, tuple)):
-                value = value[0] if value else ""
-            params[str(key)] = value.decode() if isinstance(value, bytes) else str(value)
-        return params
-    text = authorization_response.strip()
-    if "://" in text or text.startswith(("/", "?", "#")):
-        parts = urlsplit(text)
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        # Fragment parameters win: implicit and hybrid responses live there (RFC 6749 §4.2.2).
-        params.update(parse_qsl(parts.fragment, keep_blank_values=True))
-        return params
-    return dict(parse_qsl(text, keep_blank_values=True))
+        pairs = [
+            (key, (value[0] if value else "") if isinstance(value, (list, tuple)) else value)
+            for key, value in authorization_response.items()
+        ]
+    else:
+        text = authorization_response.strip()
+        if "://" in text or text.startswith(("/", "?", "#")):
+            parts = urlsplit(text)
+            # Fragment parameters win: implicit and hybrid responses live there (RFC 6749
+            # §4.2.2); a later pair replaces an earlier one of the same name.
+            pairs = [
+                *parse_qsl(parts.query, keep_blank_values=True),
+                *parse_qsl(parts.fragment, keep_blank_values=True),
+            ]
+        else:
+            pairs = list(parse_qsl(text, keep_blank_values=True))
+    return {_text(key): _text(value) for key, value in pairs}
+
+
+def _text(value: object) -> str:
+    """``value`` as text that encodes to UTF-8, or :class:`InvalidResponseError`.
+
+    A lone surrogate would crash the first encoder it meets (the token request's form,
+    a hash); the callback is refused before anything reads it.
+    """
+    try:
+        text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        text.encode("utf-8")
+    except UnicodeError:
+        raise InvalidResponseError(
+            description="the authorization response has a parameter that is not UTF-8 text"
+        ) from None
+    return text
 
 
 def validate_callback(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidTokenError, UnsupportedTokenTypeError
+from ..errors import InvalidTokenError, MissingTokenError, UnsupportedTokenTypeError
 from ._params import add_params_to_body, add_params_to_uri
 
 __all__ = [
@@ -19,7 +19,9 @@ __all__ = [
 
 TOKEN_PLACEMENTS = ("header", "body", "uri")
 
-_UNSENDABLE = re.compile(r"[\x00-\x20\x7f]")
+# Spaces and controls (RFC 6750 §2.1 b64token has none) and anything http.client cannot
+# encode as ISO-8859-1, which it would refuse with the whole token in its message.
+_UNSENDABLE = re.compile(r"[\x00-\x20\x7f]|[^\x00-\xff]")
 
 
 def check_placement(placement: str) -> str:
@@ -48,16 +50,23 @@ def authorization_scheme(token: Mapping[str, Any]) -> str:
     )
 
 
+def _access_token(token: Mapping[str, Any]) -> str:
+    """The token's access token as text; a token without one cannot authorize anything
+    (an ID-token-only response, say), and an empty ``Bearer`` would only earn a 401."""
+    access_token = token.get("access_token")
+    if access_token is None or access_token == "":
+        raise MissingTokenError(description="the token has no access_token to send")
+    return str(access_token)
+
+
 def authorization_header(token: Mapping[str, Any]) -> str:
     """The ``Authorization`` value for ``token``: ``Bearer …`` or ``DPoP …``."""
     scheme = authorization_scheme(token)
-    access_token = str(token.get("access_token") or "")
+    access_token = _access_token(token)
     if _UNSENDABLE.search(access_token):
-        # RFC 6750 §2.1: b64token has no spaces or control characters; http.client
-        # would otherwise refuse the header with the whole token in its message.
         raise InvalidTokenError(
-            description="the access token contains spaces or control characters and "
-            "cannot be sent in an Authorization header"
+            description="the access token contains spaces, control characters or characters "
+            "beyond ISO-8859-1 and cannot be sent in an Authorization header"
         )
     return f"{scheme} {access_token}"
 
@@ -74,7 +83,7 @@ def add_token(
         headers = {**headers, "Authorization": authorization_header(token)}
         return uri, headers, body
     authorization_scheme(token)  # an unsupported token type is refused in every placement
-    access_token = str(token.get("access_token") or "")
+    access_token = _access_token(token)
     if placement == "body":
         body = add_params_to_body(body or "", [("access_token", access_token)])
     elif placement == "uri":

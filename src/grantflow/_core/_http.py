@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from ._frozen import Frozen
 
@@ -43,11 +44,14 @@ class HttpRequest(Frozen):
 class HttpResponse(Frozen):
     """A response as the core sees it: status, headers (looked up case-insensitively), body."""
 
-    __slots__ = ("body", "headers", "status_code", "url")
+    __slots__ = ("body", "headers", "raw", "status_code", "url")
     status_code: int
     headers: Mapping[str, str]
     body: bytes
     url: str
+    #: The transport's own response object (``requests.Response``, ``httpx.Response``),
+    #: handed back to the caller where the API returns it; the core never reads it.
+    raw: Any
 
     def __init__(
         self,
@@ -55,9 +59,16 @@ class HttpResponse(Frozen):
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
         url: str = "",
+        raw: Any = None,
     ) -> None:
         lowered = {k.lower(): v for k, v in dict(headers or {}).items()}
-        self._set(status_code=status_code, headers=MappingProxyType(lowered), body=body, url=url)
+        self._set(
+            status_code=status_code,
+            headers=MappingProxyType(lowered),
+            body=body,
+            url=url,
+            raw=raw,
+        )
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``default``."""

@@ -72,9 +72,13 @@ def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
 
     OpenID Connect Core §3.2.2.9 / §3.3.2.11: the left-most half of the hash used by
     ``alg``, base64url-encoded. For EdDSA the hash follows the curve (errata and RFC 8032):
-    SHA-512 for Ed25519, SHAKE256 with 114 bytes of output for Ed448.
+    SHA-512 for Ed25519, SHAKE256 with 114 bytes of output for Ed448. The hash is over
+    "the ASCII representation" of the value: one that is not ASCII is a ValueError.
     """
-    data = value.encode("ascii")
+    try:
+        data = value.encode("ascii")
+    except UnicodeEncodeError:
+        raise ValueError("a token hash is defined over ASCII values only") from None
     if alg == "Ed448" or (alg == "EdDSA" and crv == "Ed448"):
         digest = hashlib.shake_256(data).digest(114)
     elif alg == "EdDSA":
@@ -97,9 +101,12 @@ class _Token(NamedTuple):
     crv: str | None
 
 
-def _is_number(value: object) -> TypeGuard[float]:
+def _is_number(value: object) -> TypeGuard[int | float]:
     # JSON true/false are not times; NaN and infinities would pass every comparison.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # Integers are exact at any size (math.isfinite(10**400) would overflow a float).
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _audiences(value: object) -> list[str] | None:
@@ -130,13 +137,13 @@ def _check_azp(t: _Token) -> None:
         raise fail("azp", "the authorized party is not this client")
 
 
-def _time(t: _Token, name: str, *, required: bool) -> float | None:
+def _time(t: _Token, name: str, *, required: bool) -> int | float | None:
     value = t.claims.get(name)
     if value is None and not required:
         return None
     if not _is_number(value):
         raise fail(name, "missing or not a number")
-    return float(value)
+    return value
 
 
 def _check_exp(t: _Token) -> None:
@@ -186,6 +193,9 @@ def _check_hash(t: _Token, name: str, value: str | None, required: bool) -> None
     # alg none: a present hash is not checked then.
     if value is None or t.alg == "none":
         return
+    if not value.isascii():
+        # No ASCII representation to hash (§3.2.2.9): nothing the hash can match.
+        raise fail(name, "cannot match a token that is not ASCII")
     expected = compute_token_hash(value, t.alg, crv=t.crv)
     if not isinstance(got, str) or not constant_time_equal(got, expected):
         raise fail(name, "does not match the token it was issued with")

@@ -12,19 +12,20 @@ the set; its failures are :class:`InvalidIDTokenError` naming ``signature``, ``a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
+from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
 from joserfc.jws import CompactSignature, JWSRegistry, extract_compact
 from joserfc.registry import check_crit_header
 from joserfc.util import urlsafe_b64decode
 
 from ..errors import InvalidIDTokenError, InvalidResponseError
+from ._json import check_depth, loads
+from ._keys import import_hmac_secret
 
 __all__ = [
     "JWKSet",
@@ -226,9 +227,11 @@ def _parse(token: object) -> CompactSignature:
         raise fail("alg", "encrypted ID tokens (JWE) are not supported")
     try:
         obj = extract_compact(token.encode("ascii"), registry=_REGISTRY)
-    except (JoseError, ValueError, TypeError):
+        header = obj.headers()
+        check_depth(header)
+    except (JoseError, ValueError, TypeError, RecursionError):
+        # RecursionError: joserfc decodes the header with json.loads (a deep array).
         raise fail("signature", "the ID token is not a well-formed JWS") from None
-    header = obj.headers()
     if not isinstance(header, dict) or header.get("b64", True) is not True:
         raise fail("signature", "the ID token's JWS header is not valid")
     return obj
@@ -268,10 +271,9 @@ def _secret_key(client_secret: Secret, alg: str) -> Key:
     if not client_secret:
         raise fail("alg", f"{alg} ID tokens are keyed by the client secret and there is none")
     try:
-        key: Key = OctKey.import_key(client_secret)
+        return import_hmac_secret(client_secret)
     except (JoseError, ValueError):
         raise fail("alg", f"the client secret cannot key {alg}") from None
-    return key
 
 
 def _verification_keys(
@@ -302,8 +304,8 @@ def _signature_ok(obj: CompactSignature, algorithm: JWSAlgorithm, key: Key | Non
 
 def _claims(payload: bytes) -> dict[str, Any]:
     try:
-        claims = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        claims = loads(payload)
+    except ValueError:
         claims = None
     if not isinstance(claims, dict):
         raise fail("signature", "the JWS payload is not a JSON object")

@@ -64,11 +64,12 @@ class _JWTClientAuth:
         now: Callable[[], float] | None = None,
     ) -> None:
         # Copies: later changes to the caller's dicts do not leak into assertions, and
-        # nothing here ever writes to them.
+        # nothing here ever writes to them. None when not given, as code written for the
+        # best-known client's auth objects tests `if auth.claims is None`.
         self.token_endpoint = token_endpoint
-        self.claims: dict[str, Any] = dict(claims) if claims else {}
-        self.headers: dict[str, Any] = dict(headers) if headers else {}
-        if alg is None and "alg" not in self.headers:
+        self.claims: dict[str, Any] | None = dict(claims) if claims is not None else None
+        self.headers: dict[str, Any] | None = dict(headers) if headers is not None else None
+        if alg is None and not (self.headers and "alg" in self.headers):
             alg = self.default_alg
         self.alg: str = resolve_alg(alg, self.headers)
         if self.alg not in self.allowed_algs:
@@ -80,7 +81,7 @@ class _JWTClientAuth:
         self.issuer_as_audience = issuer_as_audience
         self._key_password = key_password
         self._now: Callable[[], float] = now if now is not None else time.time
-        kid = self.headers.get("kid")
+        kid = self.headers.get("kid") if self.headers else None
         self._kid: str | None = kid if isinstance(kid, str) else None
         self._keys = SigningKeyCache(maxsize=4)
         # (client_secret, key, header) of the last immutable secret: a PEM string costs

@@ -14,12 +14,16 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import (
     load_der_private_key,
+    load_der_public_key,
     load_pem_private_key,
+    load_pem_public_key,
     load_ssh_private_key,
+    load_ssh_public_key,
 )
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, Key, OctKey, OKPKey, RSAKey
@@ -30,6 +34,9 @@ __all__ = [
     "SUPPORTED_ALGORITHMS",
     "SigningKeyCache",
     "check_algorithm",
+    "default_algorithm",
+    "import_hmac_secret",
+    "import_private_key",
     "import_signing_key",
     "key_id",
 ]
@@ -148,6 +155,68 @@ def _material(source: object) -> object:
     return ("object", id(source))
 
 
+# Without a named algorithm, a key signs with the one its type and curve imply. RSA keys
+# get RS256, the RSA algorithm every JOSE implementation has (RFC 7518 §3.1); PS256 is
+# one alg= away. Ed448 keys sign as EdDSA too (RFC 8037 §3.1).
+_DEFAULT_ALGORITHMS = {
+    ("RSA", None): "RS256",
+    ("EC", "P-256"): "ES256",
+    ("EC", "P-384"): "ES384",
+    ("EC", "P-521"): "ES512",
+    ("OKP", "Ed25519"): "EdDSA",
+    ("OKP", "Ed448"): "EdDSA",
+}
+
+
+def default_algorithm(key: Key) -> str:
+    """The algorithm ``key`` signs with when none is named: its JWK ``alg``, else its type's."""
+    own = key.get("alg")
+    if isinstance(own, str) and own in ASYMMETRIC_ALGORITHMS:
+        return own
+    curve = key.curve_name if isinstance(key, (ECKey, OKPKey)) else None
+    alg = _DEFAULT_ALGORITHMS.get((key.key_type, curve))
+    if alg is None:
+        got = _KTY_NAMES.get(key.key_type, key.key_type)
+        where = f" on {curve}" if curve else ""
+        raise ValueError(f"no asymmetric signing algorithm fits {got}{where}")
+    return alg
+
+
+def import_private_key(
+    source: object, alg: str | None = None, *, password: str | bytes | None = None
+) -> tuple[Key, str]:
+    """Import an asymmetric private key and the algorithm it signs with, bypassing the cache.
+
+    For a key its owner keeps for a long time (a DPoP key): it is parsed here once and
+    never shared with the module-wide cache. ``alg=None`` takes :func:`default_algorithm`.
+    """
+    if alg is not None and check_algorithm(alg) in HMAC_ALGORITHMS:
+        raise ValueError(f"{alg} is an HMAC algorithm; an asymmetric one is needed")
+    if alg is None:
+        source = _asymmetric_key(source, password)
+        alg = default_algorithm(source)
+    return _import(source, alg, password, None), alg
+
+
+def _asymmetric_key(source: object, password: str | bytes | None) -> Key:
+    """``source`` as a joserfc key whose type is not yet checked against an algorithm."""
+    if isinstance(source, (RSAKey, ECKey, OKPKey)):
+        return source
+    if isinstance(source, Mapping):
+        if "keys" in source:
+            raise ValueError("a JWK Set holds several keys: pass alg= to choose one")
+        return _import_jwk(source)
+    if isinstance(source, _PRIVATE_KEY_TYPES):
+        return _wrap_native(source)
+    if isinstance(source, (str, bytes)) and source:
+        return _wrap_native(_load_pem(source, password))
+    if source is None or isinstance(source, (str, bytes)):
+        raise ValueError("a private key is needed, got an empty value")
+    if isinstance(source, OctKey):
+        raise ValueError("an HMAC secret cannot be used here: an asymmetric key is needed")
+    raise TypeError(f"unsupported key type {type(source).__name__}")
+
+
 def _import(source: object, alg: str, password: str | bytes | None, kid: str | None) -> Key:
     """Parse ``source`` into a joserfc key for ``alg`` and check that it can sign."""
     check_algorithm(alg)
@@ -187,10 +256,52 @@ def _import_secret(secret: str | bytes, alg: str) -> Key:
         # A private key given to client_secret_jwt is a configuration mistake (the method
         # meant is private_key_jwt); MACing with its PEM text would only hide it.
         raise ValueError(f"{alg} needs an HMAC secret, got a PEM private key")
+    return import_hmac_secret(raw)
+
+
+# Text that marks a key or certificate (PEM, RFC 4716 SSH, OpenSSH public keys).
+_KEY_MARKERS = (
+    b"-----BEGIN ",
+    b"---- BEGIN ",
+    b"ssh-rsa ",
+    b"ssh-dss ",
+    b"ssh-ed25519 ",
+    b"ecdsa-sha2-",
+)
+_PUBLIC_LOADERS = (
+    load_pem_public_key,
+    load_der_public_key,
+    load_ssh_public_key,
+    x509.load_pem_x509_certificate,
+    x509.load_der_x509_certificate,
+)
+
+
+def _is_key_material(raw: bytes) -> bool:
+    if any(marker in raw for marker in _KEY_MARKERS):
+        return True
+    for loader in _PUBLIC_LOADERS:
+        try:
+            loader(raw)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+        return True
+    return False
+
+
+def import_hmac_secret(secret: str | bytes) -> OctKey:
+    """``secret`` as an HMAC key; ValueError when it is a public key or certificate.
+
+    An HMAC keyed by a public key is the classic algorithm-confusion forgery: anyone can
+    read the key. Some joserfc versions (1.1 to 1.5) only warn and accept such keys, so
+    the refusal is made here, whatever joserfc's version.
+    """
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if _is_key_material(raw):
+        raise ValueError("an HMAC secret must not be a public key")
     try:
         key: OctKey = OctKey.import_key(raw)
     except ValueError:
-        # joserfc refuses a public key (PEM, SSH, certificate) as an HMAC secret.
         raise ValueError("an HMAC secret must not be a public key") from None
     return key
 

@@ -14,7 +14,9 @@ __all__ = [
     "scope_to_str",
 ]
 
-ParamValue = str | int | float | bool | Sequence[str] | Mapping[str, object] | None
+ParamValue = (
+    str | int | float | bool | Sequence[str] | Mapping[str, object] | Sequence[Mapping[str, object]]
+) | None
 
 
 def scope_to_str(scope: str | Iterable[str] | None) -> str | None:
@@ -28,16 +30,20 @@ def scope_to_str(scope: str | Iterable[str] | None) -> str | None:
 
 
 def flatten_params(params: Mapping[str, ParamValue]) -> list[tuple[str, str]]:
-    """Turn a mapping into wire pairs: None is dropped, a list repeats the parameter."""
+    """Turn a mapping into wire pairs: None is dropped, a list of strings repeats the
+    parameter, and an object or a list of objects is one parameter holding its JSON."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         if value is None:
             continue
         if isinstance(value, Mapping):
-            # OIDC Core §5.5 `claims`, RFC 9396 `authorization_details`: JSON values.
+            # OIDC Core §5.5 `claims`: a JSON object.
             pairs.append((key, json.dumps(value, separators=(",", ":"))))
         elif isinstance(value, bool):
             pairs.append((key, "true" if value else "false"))
+        elif isinstance(value, (list, tuple)) and any(isinstance(v, Mapping) for v in value):
+            # RFC 9396 §3 `authorization_details`: ONE parameter, a JSON array of objects.
+            pairs.append((key, json.dumps(list(value), separators=(",", ":"))))
         elif isinstance(value, (list, tuple)):
             pairs.extend((key, str(v)) for v in value if v is not None)
         else:

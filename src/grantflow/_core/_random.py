@@ -14,7 +14,13 @@ def generate_token(nbytes: int = 32) -> str:
 
 
 def constant_time_equal(a: str | None, b: str | None) -> bool:
-    """Compare two secrets without leaking where they differ through timing."""
+    """Compare two secrets without leaking where they differ through timing.
+
+    Any two strings compare, lone surrogates included (a JSON ``"\\ud800"`` escape
+    decodes to one): "surrogatepass" encodes every string, and distinct strings apart.
+    """
     if a is None or b is None:
         return False
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )

@@ -8,14 +8,15 @@ status code. Messages name what was wrong, never the body (it may carry a token)
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 from urllib.parse import parse_qsl
 
 from ..errors import InvalidResponseError, OAuthError
 from ._http import HttpResponse
+from ._json import loads
 
-__all__ = ["error_from_object", "parse_json_object", "parse_object_or_form"]
+__all__ = ["error_from_object", "parse_json_object", "parse_object_or_form", "parse_seconds"]
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "text/plain"})
 
@@ -37,8 +38,9 @@ def error_from_object(obj: dict[str, Any], status_code: int | None) -> OAuthErro
 
 def _decode_json(response: HttpResponse, what: str) -> object:
     try:
-        return json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        # ValueError covers bytes that are not UTF-8 and documents nested too deeply.
+        return loads(response.body)
+    except ValueError:
         kind = response.media_type or "no content type"
         raise InvalidResponseError(
             description=f"the {what} answered HTTP {response.status_code} with a body "
@@ -84,3 +86,18 @@ def _check_object(data: object, response: HttpResponse, what: str) -> dict[str, 
             status_code=response.status_code,
         )
     return data
+
+
+def parse_seconds(value: object) -> float | None:
+    """A duration from a JSON number or a numeric string, or None when it is neither.
+
+    Several providers send numeric fields as strings ("1800"), as they do ``expires_in``
+    in token responses; a bool, NaN, an infinity or a negative value is not a duration.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None

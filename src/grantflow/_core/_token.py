@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "MAX_EPOCH",
     "SECRET_TOKEN_FIELDS",
     "SENSITIVE_PARAMETERS",
     "OAuth2Token",
@@ -16,6 +17,10 @@ __all__ = [
     "is_secret_field",
     "masked",
 ]
+
+#: Latest epoch second accepted as an expiry (the end of the year 9999). Larger values
+#: cannot be meant; kept, they would overflow float arithmetic and 64-bit fields.
+MAX_EPOCH = 253_402_300_799
 
 #: Fields that must never appear in a repr, log line or error message.
 SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
@@ -25,37 +30,63 @@ def coerce_expires_in(value: object) -> int | None:
     """``expires_in`` as whole seconds, or None when it is unusable.
 
     RFC 6749 §5.1 makes it a number, but at least one widely used provider sends it as a
-    numeric string ("3600"); both are accepted. Anything else (garbage, negative, NaN,
-    a bool) is treated as absent, with a warning that shows the type, never the token.
+    numeric string ("3600"); both are accepted. A negative value means the token is
+    already expired (0), as ``0`` does. Anything else (garbage, NaN, a bool, a number
+    beyond the year 9999) is treated as absent. Both cases warn, naming the type, never
+    the token.
     """
     if value is None:
         return None
-    number: float | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    if number is None or not math.isfinite(number) or number < 0:
-        warnings.warn(
+    number = _number(value)
+    if number is None or number > MAX_EPOCH:
+        _warn(
             f"ignoring an unusable expires_in of type {type(value).__name__}; "
-            "the token is treated as having no expiry",
-            RuntimeWarning,
-            stacklevel=3,
+            "the token is treated as having no expiry"
         )
         return None
+    if number < 0:
+        _warn("a negative expires_in means the token is already expired")
+        return 0
     return int(number)
+
+
+def _warn(message: str) -> None:
+    # stacklevel 4: the caller of OAuth2Token(...), through __init__ and coerce_expires_in.
+    warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
+def _number(value: object) -> int | float | None:
+    """A finite number from a JSON number or a numeric string, without float overflow.
+
+    Integers stay integers (``float(10**309)`` raises OverflowError); a string that is
+    not an integer is read as a float, where ``1e999`` becomes infinity and is refused.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
 
 
 class OAuth2Token(dict[str, Any]):
     """A token response (RFC 6749 §5.1) with ``expires_at`` (epoch seconds) filled in.
 
     Building one copies the mapping it is given; the caller's dict is never modified.
-    The repr hides ``access_token``, ``refresh_token`` and ``id_token``.
+    The repr hides ``access_token``, ``refresh_token`` and ``id_token``. An access token
+    no ``Authorization`` header can carry is kept here (a store must not lose it) and
+    refused when it would be sent, with :class:`InvalidTokenError`.
     """
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, now: float | None = None):
@@ -81,12 +112,23 @@ class OAuth2Token(dict[str, Any]):
         return cls(d)
 
     def is_expired(self, leeway: int = 60, *, now: float | None = None) -> bool | None:
-        """True when the token expires within ``leeway`` seconds; None when it has no expiry."""
+        """True when the token expires within ``leeway`` seconds; None when it has no expiry.
+
+        The leeway is capped at half the token's lifetime (its ``expires_in``): a leeway
+        as long as the lifetime would make a token due on arrival and every call renew
+        it. With the default 60 s, a 60-second token is renewed after 30 s.
+        """
         expires_at = self.get("expires_at")
         if expires_at is None:
             return None
-        current = time.time() if now is None else now
-        return bool(expires_at - leeway < current)
+        remaining = expires_at - (time.time() if now is None else now)
+        if remaining > leeway:
+            return False
+        allowed: float = leeway
+        lifetime = _number(self.get("expires_in"))
+        if lifetime is not None:
+            allowed = min(leeway, max(lifetime, 0) / 2)
+        return bool(remaining <= allowed)
 
     def __repr__(self) -> str:
         return f"OAuth2Token({masked(self)!r})"
@@ -141,14 +183,7 @@ def masked(value: Any) -> Any:
 
 
 def _coerce_epoch(value: object) -> int | None:
-    if isinstance(value, bool):
+    number = _number(value)
+    if number is None or abs(number) > MAX_EPOCH:
         return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return int(number) if math.isfinite(number) else None
-    return None
+    return int(number)

@@ -11,7 +11,8 @@ from ._token import OAuth2Token
 
 __all__ = ["parse_token_response"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# RFC 6749 §A.12: access-token = 1*VSCHAR, VSCHAR = %x20-7E.
+_NOT_VSCHAR = re.compile(r"[^\x20-\x7e]")
 
 
 def parse_token_response(
@@ -35,9 +36,12 @@ def parse_token_response(
             description="the token endpoint response has no access_token",
             status_code=response.status_code,
         )
-    if _CONTROL.search(access_token):
+    if _NOT_VSCHAR.search(access_token):
+        # Control characters would inject headers; other characters cannot be sent in
+        # an Authorization header at all (http.client encodes ISO-8859-1 only).
         raise InvalidResponseError(
-            description="the token endpoint's access_token contains control characters",
+            description="the token endpoint's access_token contains control characters or "
+            "characters that are not printable ASCII (RFC 6749 §A.12)",
             status_code=response.status_code,
         )
     token_type = data.get("token_type")

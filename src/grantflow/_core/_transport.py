@@ -1,30 +1,63 @@
-"""Refuse plain-HTTP endpoints except on loopback (RFC 6749 §3.1, §3.2; RFC 8252 §8.3)."""
+"""Refuse plain-HTTP endpoints except on loopback (RFC 6749 §3.1, §3.2; RFC 8252 §8.3).
+
+The host is judged as the transport will read it. URL parsers disagree on a few
+characters: urllib3 (under requests) ends the authority at a backslash, as browsers do,
+while ``urllib.parse`` keeps reading, and ``urllib.parse`` silently drops tabs and line
+breaks that the transport keeps. ``http://evil.example\\@127.0.0.1/`` is loopback to one
+and ``evil.example`` to the other, so an authority holding such a character is refused
+whatever the scheme, before any loopback judgement.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from ..errors import InsecureTransportError
 
 __all__ = ["check_secure_transport", "is_loopback_host"]
 
+# What urlsplit strips from both ends (WHATWG "C0 control or space").
+_EDGE = "".join(map(chr, range(0x21)))
+# scheme "://" authority, the authority read as RFC 3986 §3.2 does (up to / ? #)
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)")
+# Characters on which the parsers disagree about where the authority ends.
+_AMBIGUOUS = re.compile(r"[\\\x00-\x20\x7f]")
+_IPV6_LOOPBACK = ipaddress.IPv6Address("::1")
+_IPV4_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+
 
 def is_loopback_host(host: str | None) -> bool:
-    """True for ``localhost``, ``127.0.0.0/8`` and ``::1``."""
+    """True for ``localhost``, ``127.0.0.0/8`` and ``::1`` only (api.md §9).
+
+    ``*.localhost`` names are not loopback here: whether they resolve to it depends on
+    the resolver, and the contract names ``localhost`` alone.
+    """
     if not host:
         return False
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address):
+        return address == _IPV6_LOOPBACK
+    return address in _IPV4_LOOPBACK
 
 
 def check_secure_transport(url: str, *, allow_insecure: bool) -> None:
-    """Raise :class:`InsecureTransportError` for ``http://`` on a non-loopback host."""
+    """Raise :class:`InsecureTransportError` for ``http://`` on a non-loopback host, and
+    for an authority that parsers read differently (``GRANTFLOW_INSECURE_TRANSPORT``
+    does not lift that: it would not say which host is meant)."""
+    authority = _AUTHORITY.match(url.strip(_EDGE))
+    if authority is not None and _AMBIGUOUS.search(authority.group(1)):
+        raise InsecureTransportError(
+            description="refusing a URL whose authority holds a backslash, a space or a "
+            "control character: URL parsers disagree on which host it names"
+        )
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "https" or allow_insecure:

@@ -13,7 +13,8 @@ from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
-from ._retry import ARMED, Snapshot, armed_request, replay_once
+from ._redact import install_log_filter
+from ._retry import ARMED, Snapshot, armed_request, replay
 
 if TYPE_CHECKING:
     from ._session import OAuth2Session
@@ -49,6 +50,9 @@ class OAuth2Auth(AuthBase):
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
         self._replay_by_hook = True
+        # A token may go in the query (token_placement="uri"): urllib3's DEBUG lines
+        # must not show it, whether or not a session was ever built.
+        install_log_filter()
         self._header: tuple[Any, Any, str] = _NO_HEADER
 
     @classmethod
@@ -77,9 +81,10 @@ class OAuth2Auth(AuthBase):
 
     def ensure_active_token(self) -> bool:
         """Renew the token when it is due; True when a usable token is there afterwards."""
-        if self.client is None:
+        client = self.client
+        if client is None:
             return self.token is not None
-        return self.client._ensure_source_active(self._source)
+        return client._run(client._client.ensure_active_token(source=self._source))
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         client = self.client
@@ -113,28 +118,25 @@ class OAuth2Auth(AuthBase):
             return response
         # Inside requests' send: a redirected request is a copy, never armed.
         request = armed_request(response, by_hook=True)
-        if request is None:
+        client = self.client
+        if request is None or client is None:
             return response
         connection = response.connection
-        return replay_once(
+        return replay(
             response,
             request,
-            lambda replay: connection.send(replay, **kwargs),
+            lambda again: connection.send(again, **kwargs),
+            client,
             self._source,
-            self._current,
             self._apply,
         )
-
-    def _current(self) -> OAuth2Token | None:
-        client = self.client
-        return self._source.token if client is None else client._current_token(self._source)
 
     def _header_only(self) -> bool:
         """Whether the token goes in the header and no ``protected_request`` hook runs:
         the common case, which costs one header write (bench/bench_request_overhead.py)."""
         client = self.client
         return self.token_placement == "header" and (
-            client is None or not client._hooks.protected_request
+            client is None or not client._client.hooks.protected_request
         )
 
     def _authorization(self, token: OAuth2Token) -> str:
@@ -161,7 +163,7 @@ class OAuth2Auth(AuthBase):
             token, self.token_placement, r.url or "", dict(r.headers), body
         )
         if client is not None:
-            url, headers, hooked = client._run_request_hooks(
+            url, headers, hooked = client._client.hooks.run_request(
                 "protected_request", url, headers, new_body or ""
             )
             new_body = None if (hooked == "" and new_body is None) else hooked

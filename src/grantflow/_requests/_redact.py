@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from collections.abc import Iterable
 
 import requests
 
-from .._core._token import SENSITIVE_PARAMETERS, is_secret_field
-from ..errors import OAuthError
+from .._core._secrets import MASK as _MASK
+from .._core._secrets import record_sent, redact_text, redacting, sensitive_values
+from .._core._token import SENSITIVE_PARAMETERS
 
 __all__ = [
     "SENSITIVE_PARAMETERS",
@@ -36,29 +34,6 @@ __all__ = [
     "redacting",
     "sensitive_values",
 ]
-
-
-#: Shorter values are not scrubbed from free text: replacing them would garble it.
-_MIN_SECRET_LENGTH = 4
-_MASK = "***"
-
-
-def sensitive_values(url: str, body: str | None = None) -> list[str]:
-    """The values of sensitive parameters in ``url``'s query and a form ``body``."""
-    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=False)
-    if body:
-        pairs += parse_qsl(body, keep_blank_values=False)
-    return [value for key, value in pairs if is_secret_field(key) and value]
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (raw, percent- and form-encoded) replaced by ``***``."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if len(secret) < _MIN_SECRET_LENGTH:
-            continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, _MASK)
-    return text
 
 
 def redact_exception(
@@ -72,40 +47,6 @@ def redact_exception(
     return type(exc)(message, response=exc.response)
 
 
-# What the requests sent inside the current `redacting()` block put on the wire.
-_SENT: ContextVar[list[str] | None] = ContextVar("grantflow_sent_secrets", default=None)
-
-
-def record_sent(secrets: Iterable[str]) -> None:
-    """Remember secrets a request carried, for the enclosing :func:`redacting` block."""
-    sent = _SENT.get()
-    if sent is not None:
-        sent.extend(s for s in secrets if s)
-
-
-@contextmanager
-def redacting(known: Iterable[str | None]) -> Iterator[None]:
-    """Scrub ``known`` secrets and those sent meanwhile from an :class:`OAuthError` raised inside.
-
-    A server's ``error_description`` and ``error_uri`` are its own text and may repeat
-    the request (a password, a refresh token, an assertion); api.md §8 promises that
-    ``str(e)`` never shows a secret.
-    """
-    sent: list[str] = []
-    marker = _SENT.set(sent)
-    try:
-        yield
-    except OAuthError as exc:
-        secrets = [*sent, *(s for s in known if s)]
-        exc.error = redact_text(exc.error, secrets)
-        exc.description = redact_text(exc.description, secrets) if exc.description else None
-        exc.uri = redact_text(exc.uri, secrets) if exc.uri else None
-        exc.args = (str(exc),)
-        raise
-    finally:
-        _SENT.reset(marker)
-
-
 class QueryRedactingFilter(logging.Filter):
     """Masks sensitive query parameters in urllib3's DEBUG request lines.
 
@@ -117,12 +58,14 @@ class QueryRedactingFilter(logging.Filter):
         r"([?&](?:\w*_(?:token|secret)|" + "|".join(sorted(SENSITIVE_PARAMETERS)) + r")=)[^&\s\"']*"
     )
 
+    def _masked(self, arg: object) -> object:
+        if type(arg).__name__ == "URL":
+            arg = str(arg)  # httpx logs its URL objects: "HTTP Request: GET <url> ..."
+        return self._PARAM.sub(r"\1" + _MASK, arg) if isinstance(arg, str) else arg
+
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
-            record.args = tuple(
-                self._PARAM.sub(r"\1" + _MASK, arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
+            record.args = tuple(self._masked(arg) for arg in record.args)
         if isinstance(record.msg, str) and "=" in record.msg:
             record.msg = self._PARAM.sub(r"\1" + _MASK, record.msg)
         return True
@@ -131,8 +74,9 @@ class QueryRedactingFilter(logging.Filter):
 _FILTER = QueryRedactingFilter()
 
 
-#: urllib3's loggers that write request URLs (a logger's filters apply to its own records).
-_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager")
+#: urllib3's and httpx's loggers that write request URLs (a logger's filters apply to its
+#: own records).
+_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager", "httpx")
 
 
 def install_log_filter() -> None:

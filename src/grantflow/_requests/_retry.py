@@ -1,30 +1,28 @@
-"""One replay of a resource request whose token the server rejected as ``invalid_token``.
+"""The requests side of the ``invalid_token`` replay: arming a request, sending it again.
 
-A token can die before its ``expires_at`` (revoked, rotated away, the server restarted
-with new keys). RFC 6750 §3.1 has the resource server say so with ``401`` and
-``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 9449 §7.1: ``DPoP`` for DPoP
-tokens). Like requests' digest auth, a response hook consumes that 401, gets a fresh
-token, rewinds the body and resends through the same adapter once, keeping the 401 in
-``history``. What a replay needs rides on the request (:data:`ARMED`), never on the
-auth, so one auth and one hook serve any number of threads.
+Whether to renew and replay is the flow ``_client._replay.replay_after_401``'s decision;
+this module keeps what requests needs to act on it. Like requests' digest auth, the
+replay rewinds the body, releases the 401's connection and resends once, keeping the
+401 in ``history``. What a replay needs rides on the request (:data:`ARMED`), never on
+the auth, so one auth serves any number of threads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.cookies import extract_cookies_to_jar
 
-from .._core._challenge import is_invalid_token_challenge
+from .._core._http import HttpResponse
 from .._core._token import OAuth2Token
 
 if TYPE_CHECKING:
     from .._sources._source import TokenSource
+    from ._session import OAuth2Session
 
-__all__ = ["ARMED", "Snapshot", "armed_request", "replay_once"]
+__all__ = ["ARMED", "Snapshot", "armed_request", "replay"]
 
 
 class Snapshot:
@@ -60,8 +58,6 @@ class Snapshot:
 
 #: ``apply(request, token)`` puts ``token`` on ``request`` the way the auth does.
 Apply = Callable[[requests.PreparedRequest, OAuth2Token], None]
-#: ``current()`` returns the token to send, renewed single-flight when it is due.
-Current = Callable[[], "OAuth2Token | None"]
 #: ``send(request)`` sends the replay and returns its response.
 Resend = Callable[[requests.PreparedRequest], requests.Response]
 
@@ -75,68 +71,61 @@ ARMED = "_grantflow_armed"
 
 
 def armed_request(response: requests.Response, *, by_hook: bool) -> requests.PreparedRequest | None:
-    """The armed request behind an ``invalid_token`` 401, or None when none qualifies.
-
-    After redirects the request sent first is the armed one; it qualifies only when the
-    401 came from the same origin, since a redirect to another host carries no token
-    (requests strips it) and that host's 401 says nothing about ours.
-    """
-    if response.status_code != 401:
-        return None
+    """The request this auth armed behind ``response`` (after redirects, the first one)."""
     history = response.history
     request = history[0].request if history else response.request
     marker = request.__dict__.get(ARMED) if request is not None else None
     if request is None or marker is None or marker[2] is not by_hook:
         return None
-    if history and _origin(response.url) != _origin(request.url or ""):
-        return None
-    if not is_invalid_token_challenge(response.headers.get("WWW-Authenticate", "")):
-        return None
     return request
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def replay_once(
+def replay(
     response: requests.Response,
     request: requests.PreparedRequest,
     resend: Resend,
+    client: OAuth2Session,
     source: TokenSource,
-    current: Current,
     apply: Apply,
 ) -> requests.Response:
-    """Renew the token and send ``request`` (from :func:`armed_request`) again, once.
-
-    ``response`` is returned as is when the body cannot be sent again (the next request
-    still gets a fresh token) or no token can be had; otherwise the replay's response,
-    with ``response`` and what led to it first in its ``history``.
-    """
+    """Let the replay flow decide on ``response`` (a 401); the replay's response or
+    ``response`` itself, with what led to a replay first in its ``history``."""
     sent, snapshot, _ = request.__dict__[ARMED]
-    # Only the token that was sent is marked, and only while it is still current:
-    # N threads that hit the same 401 cause one renewal.
-    source.mark_rejected(str(sent.get("access_token") or ""))
     if snapshot is None:
         snapshot = Snapshot(request)
-    if not snapshot.rewind():
-        return response
-    token = current()
-    if token is None:
-        return response
-    # Read and release the 401 so its connection can carry the replay.
-    _ = response.content
-    response.close()
-    replay = request.copy()
-    replay.url = snapshot.url
-    replay.headers = snapshot.headers.copy()
-    replay.body = snapshot.body
-    cookies = getattr(replay, "_cookies", None)
-    if cookies is not None:
-        extract_cookies_to_jar(cookies, response.request, response.raw)  # type: ignore[no-untyped-call]
-        replay.prepare_cookies(cookies)
-    apply(replay, token)
-    retried = resend(replay)
-    retried.history = [*response.history, response, *retried.history]
-    return retried
+
+    def send_again(token: OAuth2Token) -> HttpResponse:
+        # Read and release the 401 so its connection can carry the replay.
+        _ = response.content
+        response.close()
+        again = request.copy()
+        again.url = snapshot.url
+        again.headers = snapshot.headers.copy()
+        again.body = snapshot.body
+        cookies = getattr(again, "_cookies", None)
+        if cookies is not None:
+            extract_cookies_to_jar(cookies, response.request, response.raw)  # type: ignore[no-untyped-call]
+            again.prepare_cookies(cookies)
+        apply(again, token)
+        retried = resend(again)
+        retried.history = [*response.history, response, *retried.history]
+        return _view(retried)
+
+    outcome = client._run(
+        client._client.replay_after_401(
+            _view(response),
+            sent=sent,
+            request_url=request.url or "",
+            rewindable=snapshot.rewind(),
+            resend=send_again,
+            source=source,
+        )
+    )
+    return response if outcome is None else outcome.raw
+
+
+def _view(response: requests.Response) -> HttpResponse:
+    """Status, headers and URL of ``response`` for the flow (the body is not read)."""
+    return HttpResponse(
+        response.status_code, response.headers, url=response.url or "", raw=response
+    )

@@ -1,14 +1,14 @@
-"""Send the core's requests through a ``requests.Session`` and read the answer.
+"""Send a flow's request through a ``requests.Session`` and read the answer.
 
 Every request grantflow makes itself (token, revocation, introspection, discovery,
 JWKS, UserInfo) passes here: the session's adapters, ``cert``, ``verify`` and proxies
 apply; redirects are never followed; the body is read up to 1 MiB; the session's own
 auth and any ``Authorization`` header it carries are kept off unless the request set one.
+What goes on the wire was decided by ``_client._prepare``; this module only moves it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,17 +16,13 @@ from urllib.parse import parse_qsl
 import requests
 from requests.auth import AuthBase
 
+from .._client._prepare import WireRequest
 from .._core._http import MAX_BODY_BYTES, HttpResponse
-from .._core._params import add_params_to_uri
-from .._core._transport import check_secure_transport
-from .._flows._drive import Send
+from .._core._secrets import record_sent
 from ..errors import InvalidResponseError
-from ._redact import record_sent, redact_exception, sensitive_values
+from ._redact import redact_exception
 
-__all__ = ["NoAuth", "insecure_transport_allowed", "send_request"]
-
-HookRunner = Callable[[str, str, dict[str, str], str], tuple[str, dict[str, str], str]]
-ResponseHookRunner = Callable[[str, requests.Response], requests.Response]
+__all__ = ["NoAuth", "is_requests_auth", "send_wire"]
 
 
 class NoAuth(AuthBase):
@@ -37,20 +33,18 @@ class NoAuth(AuthBase):
 
 
 _NO_AUTH = NoAuth()
-_FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
 
 
-def insecure_transport_allowed() -> bool:
-    """Whether ``GRANTFLOW_INSECURE_TRANSPORT`` is set (read at every call)."""
-    value = os.environ.get("GRANTFLOW_INSECURE_TRANSPORT")
-    return value is not None and value.strip().lower() not in _FALSE_VALUES
+def is_requests_auth(auth: Any) -> bool:
+    """Whether ``auth`` is one requests applies itself (an ``AuthBase`` or a tuple)."""
+    return isinstance(auth, (AuthBase, tuple))
 
 
-def _too_large(response: requests.Response) -> InvalidResponseError:
-    where = (response.url or "the endpoint").split("?", 1)[0]
+def _too_large(response: Any) -> InvalidResponseError:
+    where = (getattr(response, "url", None) or "the endpoint").split("?", 1)[0]
     return InvalidResponseError(
         description=f"the response from {where} is larger than {MAX_BODY_BYTES} bytes",
-        status_code=response.status_code,
+        status_code=getattr(response, "status_code", None),
     )
 
 
@@ -75,84 +69,94 @@ def _read_limited(response: requests.Response) -> bytes:
     return b"".join(chunks)
 
 
-def send_request(
+def send_wire(
     session: requests.Session,
-    step: Send,
+    wire: WireRequest,
     *,
     options: Mapping[str, Any],
-    run_request_hooks: HookRunner,
-    run_response_hooks: ResponseHookRunner,
-    client: Any,
-) -> tuple[HttpResponse, requests.Response]:
-    """Send ``step`` through ``session``: the answer as an :class:`HttpResponse`, and raw.
-
-    Order: request compliance hooks, then client authentication (so a hook that moves
-    the endpoint also moves a JWT assertion's audience), then the wire, then response hooks.
-    """
-    req = step.request
-    check_secure_transport(req.url, allow_insecure=insecure_transport_allowed())
-    url, headers = req.url, dict(req.headers)
-    body = req.body.decode("utf-8") if req.body is not None else ""
-    if step.purpose is not None:
-        url, headers, body = run_request_hooks(step.purpose, url, headers, body)
-    auth: Any = _NO_AUTH
-    if isinstance(step.client_auth, (AuthBase, tuple)):
-        auth = step.client_auth
-    elif step.client_auth is not None:
-        url, headers, body = step.client_auth(client, req.method, url, headers, body)
-    if req.method == "GET" and body:
-        url, body = add_params_to_uri(url, parse_qsl(body, keep_blank_values=True)), ""
-    sent_authorization = any(k.lower() == "authorization" for k in headers)
-    data: Any = body.encode("utf-8") if body else None
+    purpose: str | None,
+    run_response_hooks: Callable[[str, Any], Any],
+) -> HttpResponse:
+    """Send ``wire`` through ``session``: the answer as an :class:`HttpResponse` whose
+    ``raw`` is the ``requests.Response`` (after the response compliance hooks)."""
+    auth: Any = wire.native_auth if wire.native_auth is not None else _NO_AUTH
+    headers = wire.headers
+    # requests (and that library's users' test doubles) expect a str body, not bytes.
+    data: Any = wire.body or None
     if options.get("files"):
         # multipart/form-data: requests builds it from pairs and sets its own Content-Type.
-        data = parse_qsl(body, keep_blank_values=True)
+        data = parse_qsl(wire.body, keep_blank_values=True)
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    secrets = sensitive_values(url, body)
-    for name, field in headers.items():
-        if name.lower() == "authorization" and " " in field:
-            # Basic's base64 (id:secret) or a bearer value: as secret as the form's.
-            secrets.append(field.split(" ", 1)[1].strip())
-    record_sent(secrets)
+    record_sent(wire.secrets)
     redacted: requests.RequestException | None = None
     try:
         prepared = session.prepare_request(
             requests.Request(
-                req.method,
-                url,
+                wire.method,
+                wire.url,
                 headers=headers,
                 data=data,
                 auth=auth,
                 cookies=options.get("cookies"),
                 hooks=options.get("hooks"),
                 files=options.get("files"),
-                json=options.get("json") if not body else None,
+                json=options.get("json") if not wire.body else None,
             )
         )
-        if not sent_authorization and auth is _NO_AUTH:
+        if not wire.sets_authorization and auth is _NO_AUTH:
             prepared.headers.pop("Authorization", None)
-        response = session.send(prepared, **_send_settings(session, prepared.url or url, options))
+        settings = _send_settings(session, prepared.url or wire.url, options)
+        response = session.send(prepared, **settings)
     except requests.RequestException as exc:
-        redacted = redact_exception(exc, secrets)
+        redacted = redact_exception(exc, wire.secrets)
         if redacted is exc:
             raise
     if redacted is not None:
         # Raised outside the except block, so the original (whose message shows the
         # secrets) is not kept as __context__.
         raise redacted
-    content = _read_limited(response)
-    response._content = content
-    response._content_consumed = True  # type: ignore[attr-defined]
-    if step.purpose is not None:
-        response = run_response_hooks(step.purpose, response)
-        content = response.content
-    value = HttpResponse(
-        status_code=response.status_code,
-        headers=dict(response.headers),
+    if purpose is not None:
+        response = run_response_hooks(purpose, response)
+    return _as_http_response(response, wire.url)
+
+
+def _as_http_response(response: Any, url: str) -> HttpResponse:
+    """The core's view of ``response``: a real ``requests.Response`` is read up to the
+    limit; a test double with ``status_code``, ``headers`` and ``json()`` but no body of
+    its own is read through ``json()``."""
+    if isinstance(response, requests.Response):
+        content = _read_limited(response)
+        response._content = content
+        response._content_consumed = True  # type: ignore[attr-defined]
+    else:
+        content = _double_body(response)
+    return HttpResponse(
+        status_code=int(response.status_code),
+        headers=dict(getattr(response, "headers", None) or {}),
         body=content,
-        url=response.url or url,
+        url=getattr(response, "url", None) or url,
+        raw=response,
     )
-    return value, response
+
+
+def _double_body(response: Any) -> bytes:
+    import json
+
+    content = getattr(response, "content", None)
+    if isinstance(content, bytes):
+        if len(content) > MAX_BODY_BYTES:
+            raise _too_large(response)
+        return content
+    text = getattr(response, "text", None)
+    if isinstance(text, str):
+        return text.encode("utf-8")
+    try:
+        return json.dumps(response.json()).encode("utf-8")
+    except Exception as exc:  # a double's json() may raise anything
+        raise InvalidResponseError(
+            description=f"the response could not be read as JSON ({type(exc).__name__})",
+            status_code=getattr(response, "status_code", None),
+        ) from None
 
 
 def _send_settings(

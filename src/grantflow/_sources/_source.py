@@ -10,20 +10,24 @@ after it starts a new flight, so nothing is left poisoned or waiting.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
 
-__all__ = ["Lookup", "Renewer", "TokenSource"]
+__all__ = ["AsyncRenewer", "Lookup", "Renewer", "TokenSource"]
 
 #: ``renew(current_token_or_None) -> new_token``; raises when it cannot renew.
 Renewer = Callable[[OAuth2Token | None], OAuth2Token]
+#: The async twin: ``await renew(current_token_or_None)``.
+AsyncRenewer = Callable[[OAuth2Token | None], Awaitable[OAuth2Token]]
 
 
 class Lookup:
@@ -73,6 +77,11 @@ class TokenSource:
         self._lock = threading.Lock()
         self._clock = clock
         self._flight: _Flight | None = None
+        # One renewal in flight per event loop for async callers (asyncio futures belong
+        # to one loop); threads use _flight above.
+        self._async_flights: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Future[Lookup]
+        ] = weakref.WeakKeyDictionary()
         # The access token a resource server rejected (RFC 6750 §3.1 invalid_token):
         # treated as due even though its expiry says otherwise.
         self._rejected: str | None = None
@@ -185,14 +194,109 @@ class TokenSource:
                     self._token = candidate
                     return Lookup(candidate)
                 current = candidate
-            new = renew(current)
+            return self._publish(current, renew(current))
+
+    async def aget(self, leeway: int, renew: AsyncRenewer | None) -> Lookup:
+        """The async twin of :meth:`get`: the tasks of one event loop share one renewal.
+
+        The renewal runs as a task of its own, which the caller that started it awaits
+        like every other: cancelling that caller does not cancel the renewal (a server
+        that rotates refresh tokens has already spent the old one), so the followers
+        still get its token and no lock stays held.
+        """
+        while True:
+            current = self._token
+            if renew is None or self.is_fresh(current, leeway):
+                return Lookup(current)
+            loop = asyncio.get_running_loop()
+            flight = self._async_flights.get(loop)
+            leading = flight is None
+            if flight is None:
+                flight = self._start_async_flight(loop, self._arenew(current, leeway, renew))
+            try:
+                lookup = await asyncio.shield(flight)
+            except _Abandoned:
+                continue
+            except BaseException as exc:
+                if isinstance(exc, asyncio.CancelledError) and not flight.done():
+                    raise  # this caller was cancelled, not the flight
+                if leading:
+                    raise
+                clone = _copy_error(exc)
+                if clone is exc:
+                    raise
+                raise clone from exc
+            return lookup if leading else Lookup(lookup.token)
+
+    def _start_async_flight(
+        self, loop: asyncio.AbstractEventLoop, renewal: Awaitable[Lookup]
+    ) -> asyncio.Future[Lookup]:
+        flight: asyncio.Future[Lookup] = loop.create_future()
+        # Nobody may be waiting when it fails: keep an unread failure from being logged.
+        flight.add_done_callback(_retrieve)
+        self._async_flights[loop] = flight
+        task = asyncio.ensure_future(renewal)
+
+        def finish(done: asyncio.Future[Lookup]) -> None:
+            if self._async_flights.get(loop) is flight:
+                del self._async_flights[loop]
+            if done.cancelled():
+                flight.set_exception(_Abandoned())
+            elif done.exception() is not None:
+                flight.set_exception(done.exception())  # type: ignore[arg-type]
+            else:
+                flight.set_result(done.result())
+
+        task.add_done_callback(finish)
+        return flight
+
+    async def _arenew(
+        self, current: OAuth2Token | None, leeway: int, renew: AsyncRenewer
+    ) -> Lookup:
+        """:meth:`_renew` for async callers: the store's lock and I/O run in a thread
+        (a file or Redis lock may block), the renewal itself on the event loop."""
+        store = self._store
+        if isinstance(store, MemoryTokenStore):
+            # One process: the flight above already serialises this loop's tasks.
+            return self._publish(current, await renew(current))
+        lock = store.lock()
+        await asyncio.to_thread(lock.__enter__)
+        try:
+            stored = await asyncio.to_thread(store.load)
+            if stored is not None:
+                candidate = OAuth2Token(stored)
+                if self.is_fresh(candidate, leeway):
+                    self._token = candidate
+                    return Lookup(candidate)
+                current = candidate
+            new = await renew(current)
+            await asyncio.to_thread(store.save, new)
+            return self._publish(current, new, saved=True)
+        finally:
+            # Released even when this task is cancelled meanwhile.
+            await asyncio.shield(asyncio.to_thread(lock.__exit__, None, None, None))
+
+    def _publish(
+        self, previous: OAuth2Token | None, new: OAuth2Token, *, saved: bool = False
+    ) -> Lookup:
+        """Make ``new`` the current token (saved first unless it was) and report it."""
+        if not saved:
             self._store.save(new)
-            self._token = new
-            self._rejected = None
-        return Lookup(new, renewed=True, previous=current)
+        self._token = new
+        self._rejected = None
+        return Lookup(new, renewed=True, previous=previous)
 
     def __repr__(self) -> str:
         return f"TokenSource(store={self._store!r}, has_token={self._token is not None})"
+
+
+class _Abandoned(Exception):
+    """The leader of an async renewal was cancelled: its followers start over."""
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _copy_error(error: BaseException) -> BaseException:

@@ -7,6 +7,8 @@ import warnings
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from .._core._json import loads
+
 __all__ = ["TokenStore", "decode_token", "encode_token"]
 
 
@@ -40,8 +42,9 @@ def decode_token(raw: str | bytes, where: str) -> dict[str, Any] | None:
     ``where`` (a path or key) and never shows the value, which may hold a token.
     """
     try:
-        value = json.loads(raw)
+        value = loads(raw)
     except (ValueError, TypeError):
+        # ValueError also covers bytes that are not UTF-8 and values nested too deeply.
         value = None
     if isinstance(value, dict):
         return value

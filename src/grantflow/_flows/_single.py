@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .._core._http import HttpRequest, HttpResponse
@@ -22,15 +23,18 @@ def token_flow(
     purpose: str,
     client_auth: Any,
     previous_refresh_token: str | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Flow[OAuth2Token]:
     """Send one token request and parse the answer (RFC 6749 §5)."""
-    response: HttpResponse = yield Send(request, purpose, client_auth)
+    response: HttpResponse = yield Send(request, purpose, client_auth, options)
     return parse_token_response(response, previous_refresh_token=previous_refresh_token)
 
 
-def json_get_flow(url: str, what: str) -> Flow[dict[str, Any]]:
+def json_get_flow(
+    url: str, what: str, options: Mapping[str, Any] | None = None
+) -> Flow[dict[str, Any]]:
     """GET ``url`` and return its JSON object (``what`` names it in errors)."""
-    response: HttpResponse = yield Send(HttpRequest("GET", url, _JSON_ACCEPT))
+    response: HttpResponse = yield Send(HttpRequest("GET", url, _JSON_ACCEPT), options=options)
     return parse_json_object(response, what)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import requests
-
 __all__ = ["HOOK_TYPES", "ComplianceHooks"]
 
 HOOK_TYPES = (
@@ -47,8 +45,9 @@ class ComplianceHooks:
             url, headers, body = hook(url, headers, body)
         return url, headers, body
 
-    def run_response(self, purpose: str, response: requests.Response) -> requests.Response:
-        """Run the ``<purpose>_response`` hooks: each takes and returns the response."""
+    def run_response(self, purpose: str, response: Any) -> Any:
+        """Run the ``<purpose>_response`` hooks on the transport's own response object
+        (``requests.Response`` or ``httpx.Response``): each takes and returns it."""
         for hook in self._hooks.get(f"{purpose}_response", ()):
             response = hook(response)
         return response

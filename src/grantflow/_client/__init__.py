@@ -1,0 +1,1 @@
+"""The client without a transport: configuration and state, every operation a flow."""

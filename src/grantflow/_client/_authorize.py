@@ -1,0 +1,188 @@
+"""The front channel: authorization URLs, the requests outstanding, and their callbacks.
+
+Every authorization request the client creates is remembered by its ``state`` (with
+the PKCE verifier, nonce and redirect URI) until a callback with that state arrives;
+each record is used once (api.md §9).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._core._authorization import (
+    AuthorizationRequest,
+    ValidatedCallback,
+    build_authorization_url,
+    parse_callback,
+)
+from .._core._authorization import validate_callback as check_callback
+from .._core._params import scope_to_str
+from .._core._pkce import create_code_challenge, generate_code_verifier
+from .._core._random import constant_time_equal, generate_token
+from .._core._transport import check_secure_transport
+from .._flows._drive import Flow
+from ..errors import MismatchingStateError
+from ._metadata import endpoint, ensure_metadata
+from ._prepare import insecure_transport_allowed
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = [
+    "AuthorizationRecord",
+    "authorization_request",
+    "create_authorization_url",
+    "validate_callback",
+]
+
+
+class AuthorizationRecord(dict[str, Any]):
+    """The JSON-serialisable record of a request, for the process that gets the callback.
+
+    It must carry the PKCE verifier and nonce; its repr hides them, so logging it
+    ("stored %r") writes no secret.
+    """
+
+    def __repr__(self) -> str:
+        shown = {
+            k: ("***" if k in ("code_verifier", "nonce") and v is not None else v)
+            for k, v in self.items()
+        }
+        return f"AuthorizationRecord({shown!r})"
+
+    __str__ = __repr__
+
+
+#: How many outstanding authorization requests a client remembers (oldest dropped first).
+MAX_OUTSTANDING_REQUESTS = 64
+
+_PASSED_DEFAULTS = ("response_mode", "prompt", "login_hint", "max_age")
+
+
+def create_authorization_url(
+    client: Client,
+    url: str | None = None,
+    state: str | None = None,
+    code_verifier: str | None = None,
+    nonce: str | None = None,
+    **kwargs: Any,
+) -> Flow[tuple[str, str]]:
+    """The authorization URL and its ``state``; the request is remembered by state.
+
+    Generates ``state`` (256 bits), a PKCE S256 verifier for response types with
+    ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1).
+    """
+    endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
+    check_secure_transport(endpoint_url, allow_insecure=insecure_transport_allowed())
+    response_type = str(
+        kwargs.pop("response_type", client.authorization_default("response_type", "code"))
+    )
+    redirect_uri = kwargs.pop("redirect_uri", client.redirect_uri)
+    scope = scope_to_str(kwargs.pop("scope", client.scope))
+    state = state or client.state or generate_token()
+    params: dict[str, Any] = {
+        "response_type": response_type,
+        "client_id": client.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+    }
+    verifier = None
+    if client.code_challenge_method and "code" in response_type.split():
+        verifier = code_verifier or generate_code_verifier()
+        params["code_challenge"] = create_code_challenge(verifier, client.code_challenge_method)
+        params["code_challenge_method"] = client.code_challenge_method
+    wants_nonce = "openid" in (scope or "").split() or "id_token" in response_type.split()
+    nonce = nonce or client.authorization_default("nonce")
+    params["nonce"] = nonce or (generate_token() if wants_nonce else None)
+    for name in _PASSED_DEFAULTS:
+        if name not in kwargs and client.authorization_default(name) is not None:
+            params[name] = client.authorization_default(name)
+    params.update(kwargs)
+    max_age = params.get("max_age")
+    record = AuthorizationRequest(
+        state=state,
+        response_type=response_type,
+        redirect_uri=redirect_uri,
+        code_verifier=verifier,
+        nonce=params["nonce"],
+        max_age=_max_age(max_age),
+    )
+    _remember(client, record)
+    return build_authorization_url(endpoint_url, params), state
+
+
+def _max_age(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError("max_age must be a number of seconds (OIDC Core §3.1.2.1)") from None
+
+
+def authorization_request(client: Client, state: str) -> dict[str, Any]:
+    """The remembered record of the outstanding request with ``state`` (JSON-serialisable)."""
+    with client.outstanding_lock:
+        record = client.outstanding.get(state)
+    if record is None:
+        raise MismatchingStateError(
+            description="no outstanding authorization request has that state"
+        )
+    return AuthorizationRecord(record.to_dict())
+
+
+def _remember(client: Client, record: AuthorizationRequest) -> None:
+    with client.outstanding_lock:
+        client.outstanding[record.state] = record
+        client.outstanding.move_to_end(record.state)
+        while len(client.outstanding) > MAX_OUTSTANDING_REQUESTS:
+            client.outstanding.popitem(last=False)
+
+
+def consume(client: Client, state: str | None) -> AuthorizationRequest | None:
+    """Take the outstanding request with ``state`` (each is used once)."""
+    if state is None:
+        return None
+    with client.outstanding_lock:
+        return client.outstanding.pop(state, None)
+
+
+def validate_callback(
+    client: Client, authorization_response: Any, state: str | None
+) -> Flow[tuple[ValidatedCallback, AuthorizationRequest | None]]:
+    """Check a callback's ``iss``, ``state`` and ``error`` (api.md §9's order) and take
+    its outstanding request; nothing may be redeemed before this passed."""
+    params = parse_callback(authorization_response)
+    callback_state = params.get("state")
+    with client.outstanding_lock:
+        nothing_outstanding = not client.outstanding
+    fallback = client.state if not client.state_spent else None
+    if state is None and nothing_outstanding and not fallback:
+        raise MismatchingStateError(
+            description="this session sent no authorization request that is still "
+            "outstanding; pass state= and code_verifier= (and nonce=) of the request "
+            "that was sent"
+        )
+    if state is not None:
+        expected: str | None = state
+        matches = constant_time_equal(callback_state, state)
+        record = consume(client, state) if matches else None
+    else:
+        record = consume(client, callback_state)
+        expected = record.state if record is not None else fallback
+    if (
+        expected is not None
+        and expected == client.state
+        and constant_time_equal(callback_state, expected)
+    ):
+        # The constructor's state is good for one callback, like a generated one.
+        client.state_spent = True
+    yield from ensure_metadata(client)
+    callback = check_callback(
+        params,
+        expected_state=expected,
+        issuer=client.metadata.get("issuer"),
+        iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True,
+    )
+    return callback, record

@@ -1,0 +1,198 @@
+"""``Client``: everything an OAuth client knows, with every operation returned as a flow.
+
+The client holds the configuration, the server metadata, the outstanding authorization
+requests, the key set and the token source. It sends nothing: each operation
+(``fetch_token``, ``refresh_token``, ``revoke_token``, ``userinfo``, ...) returns a
+flow that a driver (``_requests``, ``grantflow.httpx``) runs. The operations live in
+one module per concern and are bound here as methods.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._core._authorization import AuthorizationRequest
+from .._core._bearer import check_placement
+from .._core._token import OAuth2Token, is_secret_field
+from .._sources._shared import SharedValue
+from .._sources._source import TokenSource
+from .._stores._base import TokenStore
+from . import _authorize, _management, _metadata, _oidc, _replay, _tokens
+from ._auth_methods import ClientAuthMethods
+from ._hooks import ComplianceHooks
+from ._options import split_client_options
+
+__all__ = ["Client", "RefetchSpec"]
+
+
+class RefetchSpec:
+    """How the current token was fetched by client credentials, to fetch it again."""
+
+    __slots__ = ("auth", "body", "headers", "method", "options", "params", "url")
+
+    def __init__(
+        self,
+        url: str | None,
+        params: Mapping[str, Any],
+        body: str = "",
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+        auth: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.url = url
+        self.params = dict(params)
+        self.body = body
+        self.method = method
+        self.headers = dict(headers) if headers is not None else None
+        self.auth = auth
+        self.options = dict(options or {})
+
+    def __repr__(self) -> str:
+        return f"RefetchSpec(url={self.url!r})"
+
+
+class Client:
+    """An OAuth 2.0 / OpenID Connect client without a transport."""
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: Any = None,
+        token_endpoint_auth_method: Any = None,
+        revocation_endpoint_auth_method: Any = None,
+        scope: Any = None,
+        state: str | None = None,
+        redirect_uri: str | None = None,
+        token: Mapping[str, Any] | None = None,
+        token_placement: str = "header",
+        update_token: Callable[..., Any] | None = None,
+        leeway: int = 60,
+        code_challenge_method: str | None = "S256",
+        *,
+        token_store: TokenStore | None = None,
+        retry_on_invalid_token: bool = True,
+        id_token_signed_response_alg: str | None = None,
+        known_options: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        metadata, defaults = split_client_options(kwargs, known_options)
+        self.client_id = client_id
+        self.client_secret = client_secret
+        if token_endpoint_auth_method is None:
+            token_endpoint_auth_method = "client_secret_basic" if client_secret else "none"
+        self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.revocation_endpoint_auth_method = revocation_endpoint_auth_method
+        self.scope = scope
+        self.state = state
+        self.redirect_uri = redirect_uri
+        self.token_placement = token_placement
+        self.update_token = update_token
+        self.leeway = leeway
+        self.code_challenge_method = code_challenge_method
+        self.retry_on_invalid_token = bool(retry_on_invalid_token)
+        self.id_token_signed_response_alg = id_token_signed_response_alg
+        # Server metadata (given, then discovered) and the client's own defaults are kept
+        # apart: a discovery document must never set the nonce or prompt we send.
+        self.metadata: dict[str, Any] = dict(metadata)
+        self.explicit_metadata: dict[str, Any] = dict(metadata)
+        self.defaults: dict[str, Any] = defaults
+        self.discovery: SharedValue[dict[str, Any]] = SharedValue()
+        self.keys: SharedValue[tuple[dict[str, Any], Any]] = SharedValue()
+        self.hooks = ComplianceHooks()
+        self.auth_methods = ClientAuthMethods()
+        self.outstanding: OrderedDict[str, AuthorizationRequest] = OrderedDict()
+        self.outstanding_lock = threading.Lock()
+        # A state given to the constructor is good for one callback, like a generated one.
+        self.state_spent = False
+        self.refetch: RefetchSpec | None = None
+        # The JWT bearer grant of an assertion session: every token by a fresh assertion.
+        self.assertion: Any = None
+        # The access token a resource server refused again after a renewal and replay:
+        # renewing once more would not help (a wrong audience, say), so its 401s are
+        # returned as they are.
+        self.refused_after_replay: str | None = None
+        self.source = TokenSource(token_store, dict(token) if token is not None else None)
+
+    # -- configuration -----------------------------------------------------------------------
+
+    @property
+    def token_placement(self) -> str:
+        """Where resource requests carry the token: ``header``, ``body`` or ``uri``."""
+        return self._token_placement
+
+    @token_placement.setter
+    def token_placement(self, value: str) -> None:
+        self._token_placement = check_placement(value)
+
+    @property
+    def token(self) -> OAuth2Token | None:
+        """The current token (setting a dict converts it to :class:`OAuth2Token`)."""
+        return self.source.token
+
+    @token.setter
+    def token(self, value: Mapping[str, Any] | None) -> None:
+        self.source.set(dict(value) if value is not None else None)
+
+    def client_auth(self, auth: Any, spec: Any = None) -> Any:
+        """The client auth for a request: ``auth`` when given, else the method ``spec``
+        names (by default the token endpoint's)."""
+        if auth is not None:
+            return auth
+        return self.auth_methods.resolve(spec or self.token_endpoint_auth_method)
+
+    def known_secrets(self) -> list[str]:
+        """Secrets this client holds, to scrub from messages: client secret and tokens."""
+        found: list[str] = []
+        secret = self.client_secret
+        if isinstance(secret, bytes):
+            secret = secret.decode("utf-8", errors="ignore")
+        if isinstance(secret, str):
+            found.append(secret)
+        current = self.source.token
+        if current:
+            for name, value in current.items():
+                if isinstance(value, str) and is_secret_field(name):
+                    found.append(value)
+        return found
+
+    def authorization_default(self, name: str, default: Any = None) -> Any:
+        """The client's own default for an authorization parameter (never metadata)."""
+        value = self.defaults.get(name)
+        return default if value is None else value
+
+    # -- operations: each returns a flow ---------------------------------------------------
+
+    load_server_metadata = _metadata.load_server_metadata
+    endpoint = _metadata.endpoint
+    optional_endpoint = _metadata.optional_endpoint
+    ensure_metadata = _metadata.ensure_metadata
+    uses_mtls = _metadata.uses_mtls
+
+    create_authorization_url = _authorize.create_authorization_url
+    authorization_request = _authorize.authorization_request
+    validate_callback = _authorize.validate_callback
+
+    fetch_token = _tokens.fetch_token
+    token_from_fragment = _tokens.token_from_fragment
+    refresh_token = _tokens.refresh_token
+    renew = _tokens.renew
+    current_token = _tokens.current_token
+    ensure_active_token = _tokens.ensure_active_token
+
+    fetch_jwk_set = _oidc.fetch_jwk_set
+    parse_id_token = _oidc.parse_id_token
+    check_token_id_token = _oidc.check_token_id_token
+    userinfo = _oidc.userinfo
+    create_logout_url = _oidc.create_logout_url
+
+    revoke_token = _management.revoke_token
+    introspect_token = _management.introspect_token
+
+    replay_after_401 = _replay.replay_after_401
+
+    def __repr__(self) -> str:
+        return f"Client(client_id={self.client_id!r}, has_token={self.token is not None})"

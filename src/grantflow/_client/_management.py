@@ -1,0 +1,125 @@
+"""Token revocation (RFC 7009) and introspection (RFC 7662)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._core._grants import build_form_request
+from .._core._http import HttpResponse
+from .._core._responses import parse_json_object
+from .._flows._drive import Flow, Send
+from ..errors import InvalidResponseError, MissingTokenError
+from ._metadata import endpoint
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = ["introspect_token", "revoke_token"]
+
+
+def _token_param(client: Client, token: str | None, hint: str | None) -> tuple[str, str | None]:
+    """api.md §9: ``token=None`` means the client's access token (or the hinted one)."""
+    if token is not None:
+        return token, hint
+    current: Mapping[str, Any] = client.source.token or {}
+    field = hint if hint in ("access_token", "refresh_token") else "access_token"
+    value = current.get(field)
+    if not value:
+        raise MissingTokenError(description=f"the session has no {field} to send")
+    return str(value), hint or "access_token"
+
+
+def _token_endpoint_call(
+    client: Client,
+    endpoint_name: str,
+    purpose: str,
+    client_auth: Any,
+    url: str | None,
+    token: str | None,
+    token_type_hint: str | None,
+    body: str | None,
+    headers: dict[str, str] | None,
+    kwargs: Mapping[str, Any],
+    options: Mapping[str, Any] | None,
+) -> Flow[HttpResponse]:
+    endpoint_url = url or (yield from endpoint(client, endpoint_name))
+    value, hint = _token_param(client, token, token_type_hint)
+    request = build_form_request(
+        endpoint_url,
+        {"token": value, "token_type_hint": hint, **kwargs},
+        body=body or "",
+        headers=headers,
+    )
+    response: HttpResponse = yield Send(request, purpose, client_auth, options)
+    return response
+
+
+def revoke_token(
+    client: Client,
+    url: str | None = None,
+    token: str | None = None,
+    token_type_hint: str | None = None,
+    body: str | None = None,
+    auth: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> Flow[HttpResponse]:
+    """Revoke a token (RFC 7009); the session's access token when ``token`` is None."""
+    client_auth = client.client_auth(auth, client.revocation_endpoint_auth_method)
+    response = yield from _token_endpoint_call(
+        client,
+        "revocation_endpoint",
+        "revoke_token",
+        client_auth,
+        url,
+        token,
+        token_type_hint,
+        body,
+        headers,
+        kwargs,
+        options,
+    )
+    # RFC 7009 §2.2: a 200 says the token is revoked and its body may be ignored, so an
+    # empty one is success; but a body that is not a JSON object (a login page at the
+    # wrong URL) or carries "error" is reported at 200 as at any status (api.md §8, §9).
+    if response.status_code != 200 or response.body.strip():
+        parse_json_object(response, "revocation endpoint")
+    return response
+
+
+def introspect_token(
+    client: Client,
+    url: str | None = None,
+    token: str | None = None,
+    token_type_hint: str | None = None,
+    body: str | None = None,
+    auth: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> Flow[HttpResponse]:
+    """Ask whether a token is active (RFC 7662); the answer's JSON has ``active``."""
+    response = yield from _token_endpoint_call(
+        client,
+        "introspection_endpoint",
+        "introspect_token",
+        client.client_auth(auth),
+        url,
+        token,
+        token_type_hint,
+        body,
+        headers,
+        kwargs,
+        options,
+    )
+    data = parse_json_object(response, "introspection endpoint")
+    if not isinstance(data.get("active"), bool):
+        raise InvalidResponseError(
+            description="the introspection response has no boolean 'active' (RFC 7662 §2.2)",
+            status_code=response.status_code,
+        )
+    return response

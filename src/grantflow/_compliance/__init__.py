@@ -1,0 +1,1 @@
+"""Provider fixes behind the public :mod:`grantflow.compliance` facade."""

@@ -1,0 +1,1 @@
+"""The httpx drivers: thin transports over the client's flows (``grantflow.httpx``)."""

@@ -1,0 +1,201 @@
+"""``OAuth2Auth`` for httpx: puts the access token on each request, sync or async.
+
+One ``httpx.Auth`` serves ``httpx.Client`` and ``httpx.AsyncClient``: the token is read
+without a lock when fresh, renewed through the client's flows when due, and an
+``invalid_token`` 401 is handed to the replay flow, which decides whether to send again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+from typing import Any
+
+import httpx
+
+from .._core._bearer import add_token, authorization_header, check_placement
+from .._core._http import HttpResponse
+from .._core._token import OAuth2Token
+from .._flows._drive import Call
+from .._sources._source import TokenSource
+from .._stores._base import TokenStore
+from ..errors import MissingTokenError
+
+__all__ = ["OAuth2Auth"]
+
+_NO_TOKEN = "no access token: fetch one first (fetch_token) or give token="
+
+
+def _resend(token: OAuth2Token) -> None:
+    """Marks the replay flow's request to send again; the auth flow answers it itself."""
+
+
+def _view(response: httpx.Response) -> HttpResponse:
+    return HttpResponse(response.status_code, dict(response.headers), url=str(response.url))
+
+
+class OAuth2Auth(httpx.Auth):
+    """Adds the access token as ``Authorization: Bearer``, a body or a query parameter.
+
+    Without a ``client`` the token is sent as given. With a ``client`` (an
+    :class:`~grantflow.httpx.OAuth2Client` or ``AsyncOAuth2Client``) a due token is
+    renewed first, once for all threads or tasks, and an ``invalid_token`` 401 renews it
+    and replays the request once. The auth keeps no per-request state on itself.
+    """
+
+    def __init__(
+        self,
+        token: dict[str, Any] | None = None,
+        token_placement: str = "header",
+        client: Any = None,
+        *,
+        token_store: TokenStore | None = None,
+        retry_on_invalid_token: bool = True,
+    ) -> None:
+        self.token_placement = check_placement(token_placement)
+        self.client = client
+        self.retry_on_invalid_token = retry_on_invalid_token
+        self._source = TokenSource(token_store, token)
+
+    @classmethod
+    def _sharing(cls, client: Any, source: TokenSource) -> OAuth2Auth:
+        auth = cls.__new__(cls)
+        auth.token_placement = client.token_placement
+        auth.client = client
+        auth.retry_on_invalid_token = client.retry_on_invalid_token
+        auth._source = source
+        return auth
+
+    @property
+    def requires_request_body(self) -> bool:  # type: ignore[override]
+        # A body-placed token is added to the body, which must be read first.
+        return self.token_placement == "body"
+
+    @property
+    def token(self) -> OAuth2Token | None:
+        """The token this auth sends."""
+        return self._source.token
+
+    @token.setter
+    def token(self, value: dict[str, Any] | None) -> None:
+        self._source.set(value)
+
+    def _apply(self, request: httpx.Request, token: OAuth2Token, original: tuple[Any, ...]) -> None:
+        """Put ``token`` on ``request`` as it was before any token (RFC 6750 §2), then
+        run the client's ``protected_request`` hooks."""
+        url, headers, content = original
+        hooks = self.client._client.hooks if self.client is not None else None
+        if self.token_placement == "header" and not (hooks and hooks.protected_request):
+            request.url = url
+            request.headers = httpx.Headers(headers)
+            request.headers["Authorization"] = authorization_header(token)
+            return
+        body = content.decode("utf-8") if content else None
+        new_url, new_headers, new_body = add_token(
+            token, self.token_placement, str(url), dict(headers), body
+        )
+        if hooks is not None:
+            new_url, new_headers, hooked = hooks.run_request(
+                "protected_request", new_url, new_headers, new_body or ""
+            )
+            new_body = None if (hooked == "" and new_body is None) else hooked
+        request.url = httpx.URL(new_url)
+        request.headers = httpx.Headers(new_headers)
+        if new_body is not None and new_body != body:
+            data = new_body.encode("utf-8")
+            request.stream = httpx.ByteStream(data)
+            request._content = data
+            request.headers["Content-Length"] = str(len(data))
+            if self.token_placement == "body" and "Content-Type" not in request.headers:
+                request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+    def _snapshot(self, request: httpx.Request) -> tuple[Any, ...]:
+        content = getattr(request, "_content", None)
+        return request.url, request.headers.copy(), content
+
+    def _replay_flow(
+        self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token
+    ) -> Any:
+        client = self.client
+        if client is None or not self.retry_on_invalid_token or response.status_code != 401:
+            return None
+        return client._client.replay_after_401(
+            _view(response),
+            sent=sent,
+            request_url=str(request.url),
+            # A streamed body that was never read into memory cannot be sent again.
+            rewindable=hasattr(request, "_content"),
+            resend=_resend,
+            source=self._source,
+        )
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        client = self.client
+        token = self._source.token
+        if client is not None and not self._source.is_fresh(token, client.leeway):
+            token = client._run(client._client.current_token(self._source))
+        if token is None:
+            raise MissingTokenError(description=_NO_TOKEN)
+        original = self._snapshot(request)
+        self._apply(request, token, original)
+        response = yield request
+        flow = self._replay_flow(request, response, token)
+        if flow is None:
+            return
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration:
+                return
+            reply, error = None, None
+            if isinstance(step, Call) and step.func is _resend:
+                response.read()
+                self._apply(request, step.args[0], original)
+                reply = _view((yield request))
+                continue
+            try:
+                reply = client._run_step(step)
+            except BaseException as exc:
+                error = exc
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        client = self.client
+        token = self._source.token
+        if client is not None and not self._source.is_fresh(token, client.leeway):
+            token = await client._arun(client._client.current_token(self._source))
+        if token is None:
+            raise MissingTokenError(description=_NO_TOKEN)
+        original = self._snapshot(request)
+        self._apply(request, token, original)
+        response = yield request
+        flow = self._replay_flow(request, response, token)
+        if flow is None:
+            return
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.send(reply) if error is None else flow.throw(error)
+            except StopIteration:
+                return
+            reply, error = None, None
+            if isinstance(step, Call) and step.func is _resend:
+                await response.aread()
+                self._apply(request, step.args[0], original)
+                reply = _view((yield request))
+                continue
+            try:
+                reply = await client._arun_step(step)
+            except BaseException as exc:
+                error = exc
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuth2Auth(token_placement={self.token_placement!r}, "
+            f"has_token={self._source.token is not None}, client={self.client is not None})"
+        )

@@ -1,0 +1,119 @@
+"""Send a flow's request through an ``httpx.Client`` or ``httpx.AsyncClient``.
+
+The httpx twin of ``_requests._sender``: what goes on the wire was decided by
+``_client._prepare``; here it is only moved. Redirects are never followed, the body is
+read up to 1 MiB, and the client's own auth stays off the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from .._client._prepare import WireRequest
+from .._core._http import MAX_BODY_BYTES, HttpResponse
+from .._core._secrets import record_sent
+from ..errors import InvalidResponseError
+
+__all__ = ["asend_wire", "is_httpx_auth", "send_wire"]
+
+HookRunner = Callable[[str, Any], Any]
+
+
+def is_httpx_auth(auth: Any) -> bool:
+    """Whether ``auth`` is one httpx applies itself (an ``httpx.Auth``)."""
+    return isinstance(auth, httpx.Auth)
+
+
+def _build(
+    client: httpx.Client | httpx.AsyncClient, wire: WireRequest, options: Mapping[str, Any]
+) -> httpx.Request:
+    timeout = options.get("timeout")
+    request = client.build_request(
+        wire.method,
+        wire.url,
+        headers=wire.headers,
+        content=wire.body.encode("utf-8") if wire.body else None,
+        cookies=options.get("cookies"),
+        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+    )
+    if not wire.sets_authorization:
+        # A default Authorization header on the client must not reach these endpoints.
+        request.headers.pop("Authorization", None)
+    record_sent(wire.secrets)
+    return request
+
+
+def _too_large(response: httpx.Response) -> InvalidResponseError:
+    where = str(response.request.url).split("?", 1)[0]
+    return InvalidResponseError(
+        description=f"the response from {where} is larger than {MAX_BODY_BYTES} bytes",
+        status_code=response.status_code,
+    )
+
+
+def _finish(
+    response: httpx.Response, content: bytes, purpose: str | None, hooks: HookRunner
+) -> HttpResponse:
+    response._content = content
+    if purpose is not None:
+        response = hooks(purpose, response)
+    return HttpResponse(
+        status_code=response.status_code,
+        headers=dict(response.headers),
+        body=response.content,
+        url=str(response.url),
+        raw=response,
+    )
+
+
+def send_wire(
+    client: httpx.Client,
+    wire: WireRequest,
+    *,
+    options: Mapping[str, Any],
+    purpose: str | None,
+    run_response_hooks: HookRunner,
+) -> HttpResponse:
+    """Send ``wire`` through ``client`` and read the answer up to the limit."""
+    request = _build(client, wire, options)
+    response = client.send(request, auth=wire.native_auth, follow_redirects=False, stream=True)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large(response)
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return _finish(response, b"".join(chunks), purpose, run_response_hooks)
+
+
+async def asend_wire(
+    client: httpx.AsyncClient,
+    wire: WireRequest,
+    *,
+    options: Mapping[str, Any],
+    purpose: str | None,
+    run_response_hooks: HookRunner,
+) -> HttpResponse:
+    """The async twin of :func:`send_wire`."""
+    request = _build(client, wire, options)
+    response = await client.send(
+        request, auth=wire.native_auth, follow_redirects=False, stream=True
+    )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large(response)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return _finish(response, b"".join(chunks), purpose, run_response_hooks)
