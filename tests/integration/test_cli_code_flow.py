@@ -1,26 +1,20 @@
 """``grantflow token`` with the authorization code flow, the test playing the browser.
 
-The command listens on a loopback port (RFC 8252 §7.3) and prints the authorization
-URL; the test walks the development provider's redirects and delivers the callback to
-that port, intact or forged, and reads the exit status and both output streams.
+The command runs in-process on a thread: it listens on a loopback port (RFC 8252 §7.3)
+and prints the authorization URL; the test walks the development provider's redirects
+and delivers the callback to that port, intact or forged, and reads the exit status,
+both output streams and the page the browser was shown. The system browser and Ctrl-C
+need a process of their own: they are in ``test_cli_process.py``.
 """
 
 from __future__ import annotations
 
-import signal
-import sys
+import socket
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
-from test_cli_support import (
-    RunningCli,
-    cli_env,
-    deliver,
-    query_of,
-    walk_to_redirect,
-)
+from _cli import RunningCli, deliver, query_of, walk_to_redirect
 
 from grantflow.testing import DevProvider
 
@@ -33,19 +27,17 @@ def start(oauth_provider: DevProvider) -> Iterator[StartCli]:
     """Start ``grantflow token`` for client-public; every started command is stopped."""
     started: list[RunningCli] = []
 
-    def start_cli(*extra: str, env: dict[str, str] | None = None) -> RunningCli:
+    def start_cli(*extra: str, redirect: str | None = REDIRECT) -> RunningCli:
         cli = RunningCli(
             "token",
             "--issuer",
             oauth_provider.issuer,
             "--client-id",
             "client-public",
-            "--redirect-uri",
-            REDIRECT,
+            *(("--redirect-uri", redirect) if redirect else ()),
             "--scope",
             "openid profile",
             *extra,
-            env=env,
         )
         started.append(cli)
         return cli
@@ -72,7 +64,7 @@ def test_code_flow_prints_a_validated_token_on_stdout_and_no_credential_on_stder
     result = cli.finish()
 
     assert result.status == 0, result.stderr
-    assert "Authorization response received" in page.text
+    assert "Done" in page.text
     token = result.json
     assert token["token_type"].lower() == "bearer"
     assert token["userinfo"]["sub"] == "alice"
@@ -98,23 +90,6 @@ def test_code_flow_binds_a_fresh_loopback_port_matching_the_registered_path(
     assert redirect_uri.port not in (None, 0, 80)
 
 
-def test_code_flow_opens_the_system_browser(start: StartCli, tmp_path: Path) -> None:
-    # webbrowser runs $BROWSER with the URL; this "browser" walks every redirect itself.
-    browser = tmp_path / "browser.py"
-    browser.write_text(
-        "import sys, requests\n"
-        "s = requests.Session(); s.trust_env = False\n"
-        "s.get(sys.argv[1], timeout=10)\n",
-        encoding="utf-8",
-    )
-    env = cli_env(BROWSER=f"{sys.executable} {browser} %s")
-
-    result = start(env=env).finish()
-
-    assert result.status == 0, result.stderr
-    assert result.json["userinfo"]["sub"] == "alice"
-
-
 @pytest.mark.parametrize(
     ("forged", "named"),
     [
@@ -123,18 +98,75 @@ def test_code_flow_opens_the_system_browser(start: StartCli, tmp_path: Path) -> 
     ],
     ids=["state", "iss"],
 )
-def test_a_forged_callback_exits_3_and_prints_no_token(
+def test_a_forged_callback_exits_3_and_the_page_shows_the_same_failure(
     start: StartCli, forged: dict[str, str], named: str
 ) -> None:
     cli = start("--no-browser")
     callback = walk_to_redirect(cli.authorization_url())
 
-    deliver(_with_query(callback, **forged))
+    page = deliver(_with_query(callback, **forged))
     result = cli.finish()
 
     assert result.status == 3
     assert named in result.stderr
     assert result.stdout == ""
+    assert "Sign-in failed" in page.text
+    assert "received" not in page.text
+    assert named in page.text
+
+
+def test_a_bare_get_of_the_redirect_uri_exits_3_saying_code_and_error_are_missing(
+    start: StartCli,
+) -> None:
+    cli = start("--no-browser")
+    redirect_uri = query_of(cli.authorization_url())["redirect_uri"]
+
+    page = deliver(redirect_uri)
+    result = cli.finish()
+
+    assert result.status == 3
+    assert "neither a code nor an error" in result.stderr
+    assert "iss" not in result.stderr
+    assert "neither a code nor an error" in page.text
+
+
+def test_the_default_redirect_uri_is_registered_with_the_development_provider(
+    start: StartCli,
+) -> None:
+    cli = start("--no-browser", redirect=None)
+    url = cli.authorization_url()
+    assert urlsplit(query_of(url)["redirect_uri"]).path == "/callback"
+
+    page = deliver(walk_to_redirect(url))
+    result = cli.finish()
+
+    assert result.status == 0, result.stderr
+    assert result.json["userinfo"]["sub"] == "alice"
+    assert "Done" in page.text
+
+
+def test_the_command_says_which_redirect_uri_the_client_must_have_registered(
+    start: StartCli,
+) -> None:
+    cli = start("--no-browser")
+    cli.authorization_url()
+    cli.stop()
+
+    stderr = cli.finish().stderr
+    assert f"client-public must have {REDIRECT} among its registered redirect URIs" in stderr
+
+
+def test_a_redirect_uri_port_in_use_is_named_in_one_line(start: StartCli) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = start("--no-browser", redirect=f"http://127.0.0.1:{port}/cb").finish()
+
+    assert result.status == 2
+    assert result.stderr.startswith(f"grantflow: 127.0.0.1:{port} is in use")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_an_error_in_the_callback_exits_1_with_the_servers_error(
@@ -180,15 +212,11 @@ def test_no_redirect_before_the_timeout_exits_4(start: StartCli) -> None:
     assert result.stdout == ""
 
 
-def test_ctrl_c_while_waiting_exits_130(start: StartCli) -> None:
-    cli = start("--no-browser")
-    cli.authorization_url()
+def test_a_negative_timeout_is_a_usage_error(start: StartCli) -> None:
+    result = start("--no-browser", "--timeout", "-5").finish()
 
-    cli.process.send_signal(signal.SIGINT)
-    result = cli.finish()
-
-    assert result.status == 130
-    assert "interrupted" in result.stderr
+    assert result.status == 2
+    assert "--timeout: '-5' is not a number of seconds" in result.stderr
 
 
 @pytest.mark.parametrize(

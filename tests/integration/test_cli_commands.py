@@ -1,5 +1,5 @@
-"""``grantflow refresh``, ``revoke``, ``introspect``, ``discover``, ``decode``,
-``dev-provider`` and ``--help``, each in a subprocess against the development provider.
+"""``grantflow refresh``, ``revoke``, ``introspect``, ``discover``, ``decode`` and
+``--help``, each run in-process against the development provider.
 
 A token printed by ``grantflow token`` feeds the other commands through a file or an
 environment variable, the way a script chains them.
@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_cli_support import GRANTFLOW, TIMEOUT, Result, cli_env, run_cli
+from _cli import Result, cli_env, run_cli
 
 from grantflow.testing import DevProvider
 
@@ -178,7 +174,7 @@ def test_discover_of_an_issuer_the_document_does_not_name_exits_3(
     assert result.stdout == ""
 
 
-def test_decode_shows_header_and_claims_from_stdin_json(
+def test_decode_shows_header_and_claims_from_stdin_json_and_names_the_member(
     oauth_provider: DevProvider, token_file: TokenFile
 ) -> None:
     result = run_cli("decode", stdin=token_file().read_text(encoding="utf-8"))
@@ -187,6 +183,34 @@ def test_decode_shows_header_and_claims_from_stdin_json(
     assert result.json["header"]["alg"] == "RS256"
     assert result.json["claims"]["sub"] == "alice"
     assert "WITHOUT checking the signature" in result.stderr
+    assert "decoding the id_token of the JSON input" in result.stderr
+
+
+def test_decode_field_picks_the_member_and_says_so(
+    oauth_provider: DevProvider, token_file: TokenFile
+) -> None:
+    text = token_file().read_text(encoding="utf-8")
+
+    result = run_cli("decode", "--field", "refresh_token", stdin=text)
+
+    # The development provider's refresh tokens are opaque: not a JWT, said so.
+    assert result.status == 2
+    assert "not a JWT" in result.stderr
+    assert "decoding the refresh_token of the JSON input" in result.stderr
+
+
+def test_decode_verify_takes_the_issuer_from_grantflow_issuer(
+    oauth_provider: DevProvider, token_file: TokenFile
+) -> None:
+    id_token = json.loads(token_file().read_text(encoding="utf-8"))["id_token"]
+
+    result = run_cli(
+        "decode", "--verify", id_token, env=cli_env(GRANTFLOW_ISSUER=oauth_provider.issuer)
+    )
+
+    assert result.status == 0, result.stderr
+    assert result.json["claims"]["iss"] == oauth_provider.issuer
+    assert "signature verified" in result.stderr
 
 
 def test_decode_verify_checks_the_signature_with_the_issuers_keys(
@@ -255,7 +279,10 @@ def test_decode_verify_for_another_client_exits_3_naming_aud(
     ("args", "message"),
     [
         (["decode", "not-a-jwt"], "not a JWT"),
-        (["decode", "--verify", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"], "--issuer"),
+        (
+            ["decode", "--verify", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"],
+            "--issuer URL (or GRANTFLOW_ISSUER)",
+        ),
         (["decode", '{"id_token": '], "the input looks like JSON but does not parse"),
         (["decode", '{"scope": "x"}'], "none of id_token, access_token, refresh_token"),
         (["decode", "--field", "id_token", '{"access_token": "x"}'], "has no id_token"),
@@ -266,43 +293,6 @@ def test_decode_usage_errors_exit_2(args: list[str], message: str) -> None:
 
     assert result.status == 2
     assert message in result.stderr
-
-
-def test_dev_provider_prints_its_issuer_clients_and_secrets_until_interrupted() -> None:
-    process = subprocess.Popen(
-        [*GRANTFLOW, "dev-provider", "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(),
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(12)]
-        issuers = [line.split()[1] for line in lines if line.startswith("issuer:")]
-        if not issuers:
-            process.kill()
-            _, errors = process.communicate(timeout=TIMEOUT)
-            pytest.fail(f"no issuer line in {''.join(lines)!r}; stderr: {errors}")
-        issuer = issuers[0]
-        discovered = run_cli("discover", issuer)
-        process.send_signal(signal.SIGINT)
-        status = process.wait(TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
-
-    text = "".join(lines)
-    assert "never use this provider in production" in text
-    assert "client-basic" in text
-    assert "client-basic-secret" in text
-    assert discovered.json["issuer"] == issuer
-    assert status == 0
 
 
 def test_help_documents_the_exit_statuses() -> None:
@@ -322,17 +312,3 @@ def test_each_command_help_documents_the_exit_statuses(command: str) -> None:
     assert result.status == 0
     assert "exit status:" in result.stdout
     assert "130  interrupted" in result.stdout
-
-
-def test_the_console_script_is_the_same_command() -> None:
-    script = Path(sys.executable).parent / "grantflow"
-    found = str(script) if script.exists() else shutil.which("grantflow")
-    assert found, "the grantflow console script is not installed (pip install -e .)"
-
-    done = subprocess.run(
-        [found, "--version"], capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
-
-    assert done.returncode == 0
-    assert done.stdout.startswith("grantflow ")
-    assert done.stdout == run_cli("--version").stdout

@@ -2,7 +2,7 @@
 
 Secrets reach the command from files and environment variables; one given on argv works
 but draws a warning. No secret or password ever appears in the command's output, and
-each failure has its documented exit status.
+each failure has its documented exit status. The command runs in-process.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from _cli import Result, cli_env, run_cli
 from _wire import WireServer, json_reply, text_reply
-from test_cli_support import Result, cli_env, run_cli
 
 from grantflow.testing import DevProvider
 

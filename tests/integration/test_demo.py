@@ -2,17 +2,16 @@
 
 The demo's provider lives in the demo's own process, so its secrets are the
 development provider's fixed ones: the test knows them and checks that none is printed.
+The demo runs in-process; a terminal is a stream that says it is one. What a closed
+pipe does to it is in ``test_cli_process.py``.
 """
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import subprocess
 
 import pytest
-from test_cli_support import GRANTFLOW, TIMEOUT, Result, cli_env, run_cli
+from _cli import Result, Terminal, cli_env, run_cli
 
 from grantflow.testing import DevProvider
 
@@ -34,7 +33,10 @@ JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")
 
 @pytest.fixture(scope="module")
 def demo() -> Result:
-    return run_cli("demo")
+    """The demo into a pipe, with no COLUMNS: it wraps its prose to 80 columns."""
+    env = cli_env()
+    env.pop("COLUMNS", None)
+    return run_cli("demo", env=env)
 
 
 def test_demo_exits_0_after_every_section(demo: Result) -> None:
@@ -74,37 +76,11 @@ def test_demo_is_plain_text_when_piped(demo: Result) -> None:
 
 
 def _demo_on_a_terminal(**env: str) -> str:
-    """Run the demo with stdout on a pseudo-terminal; return what it wrote there."""
-    main, secondary = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [*GRANTFLOW, "demo"],
-            stdin=subprocess.DEVNULL,
-            stdout=secondary,
-            stderr=subprocess.PIPE,
-            env=cli_env(**env),
-        )
-    finally:
-        os.close(secondary)
-    chunks: list[bytes] = []
-    try:
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # EIO: the terminal's other end closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.wait(TIMEOUT) == 0
-    finally:
-        os.close(main)
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        if process.stderr is not None:
-            process.stderr.close()
-    return b"".join(chunks).decode("utf-8", "replace")
+    """Run the demo with stdout on a terminal; return what it wrote there."""
+    terminal = Terminal()
+    result = run_cli("demo", env=cli_env(**env), stdout=terminal)
+    assert result.status == 0, result.stderr
+    return terminal.getvalue()
 
 
 def test_demo_is_coloured_on_a_terminal() -> None:
@@ -123,3 +99,22 @@ def test_color_always_colours_a_pipe() -> None:
 
     assert result.status == 0
     assert ANSI.search(result.stdout) is not None
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_the_demos_prose_fits_the_terminal_width(demo: Result, columns: int) -> None:
+    # The module's run is the 80-column one; 60 needs a run of its own.
+    result = demo if columns == 80 else run_cli("demo", env=cli_env(COLUMNS=str(columns)))
+
+    assert result.status == 0, result.stderr
+    prose = [line for line in result.stdout.splitlines() if _is_prose(line)]
+    assert len(prose) > 20
+    too_wide = [line for line in prose if len(line) > columns]
+    assert too_wide == []
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence or heading of the demo's, not a request line or an indented field."""
+    stripped = line.lstrip()
+    indent = len(line) - len(stripped)
+    return bool(stripped) and indent < 6 and not stripped.startswith(("→", "←"))

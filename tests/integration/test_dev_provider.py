@@ -34,10 +34,10 @@ from devprovider_helpers import (
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
+from grantflow._cli._dev_provider import describe
 from grantflow.testing import ClientInfo, DevProvider, main
 from grantflow.testing._config import parse_client
 from grantflow.testing._keys import half_hash
-from grantflow.testing._main import describe
 from grantflow.testing._state import AccessToken, Store
 
 pytest_plugins = ["pytester"]
@@ -773,10 +773,11 @@ def test_describe_lists_every_client(op: DevProvider) -> None:
 @pytest.mark.parametrize(
     ("conftest", "args"),
     [
-        ("", ("-p", "no:grantflow", "-p", "grantflow.testing._plugin")),
-        ("from grantflow.testing import oauth_provider\n", ("-p", "no:grantflow")),
+        ("", ("-p", "grantflow.testing")),
+        ('pytest_plugins = ["grantflow.testing"]\n', ()),
+        ("from grantflow.testing import oauth_provider\n", ()),
     ],
-    ids=["plugin-module", "imported-fixture"],
+    ids=["-p", "pytest_plugins", "imported-fixture"],
 )
 def test_the_oauth_provider_fixture_serves_discovery(
     pytester: pytest.Pytester, conftest: str, args: tuple[str, ...]

@@ -46,8 +46,13 @@ def test_readme_compliance_hooks_are_the_example_hooks() -> None:
         assert line in readme and line in example, line
 
 
-def _readme_python_blocks() -> list[str]:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parents[2]
+#: The repository's README and the description PyPI shows.
+READMES = ("README.md", "docs/pypi.md")
+
+
+def _readme_python_blocks(name: str = "README.md") -> list[str]:
+    readme = (ROOT / name).read_text(encoding="utf-8")
     blocks: list[str] = []
     inside = False
     lines: list[str] = []
@@ -62,18 +67,20 @@ def _readme_python_blocks() -> list[str]:
     return blocks
 
 
-def test_every_python_block_in_the_readme_is_valid_python() -> None:
-    blocks = _readme_python_blocks()
-    assert len(blocks) >= 8
+@pytest.mark.parametrize(("name", "at_least"), [("README.md", 8), ("docs/pypi.md", 1)])
+def test_every_python_block_in_the_readme_is_valid_python(name: str, at_least: int) -> None:
+    blocks = _readme_python_blocks(name)
+    assert len(blocks) >= at_least
     for number, block in enumerate(blocks, 1):
-        compile(block, f"README.md python block {number}", "exec")
+        compile(block, f"{name} python block {number}", "exec")
 
 
-def test_readme_names_only_public_grantflow_names() -> None:
+@pytest.mark.parametrize("name", READMES)
+def test_readme_names_only_public_grantflow_names(name: str) -> None:
     """Every `from grantflow import ...` in the README imports names that exist."""
     import grantflow
 
-    for block in _readme_python_blocks():
+    for block in _readme_python_blocks(name):
         for line in block.splitlines():
             if line.startswith("from grantflow import "):
                 for name in line.removeprefix("from grantflow import ").split(","):

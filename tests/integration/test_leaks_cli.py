@@ -1,8 +1,9 @@
-"""Every failure of ``python -m grantflow`` keeps the secrets it was given off stderr and stdout.
+"""Every failure of the ``grantflow`` command keeps the secrets it was given off its output.
 
 Secrets reach the command from environment variables and files, as its help asks; each
 test makes one error path happen for real (a server that says no, echoes the request,
-answers HTML, or is not there; a bad option) and reads everything the command wrote.
+answers HTML, or is not there; a bad option), running the command in-process, and
+reads everything it wrote to stdout and stderr.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
-from _wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
-from conftest import TLSFiles
-from test_cli_support import (
+from _cli import (
     Result,
     RunningCli,
     cli_env,
@@ -23,6 +22,8 @@ from test_cli_support import (
     run_cli,
     walk_to_redirect,
 )
+from _wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
+from conftest import TLSFiles
 from test_leaks_support import assert_absent
 
 from grantflow.testing import DevProvider
@@ -218,7 +219,7 @@ def test_a_rejected_callback_does_not_print_its_authorization_code(
     try:
         callback = walk_to_redirect(cli.authorization_url())
         code = query_of(callback)["code"]
-        deliver(
+        page = deliver(
             urlunsplit(
                 urlsplit(callback)._replace(query=urlencode({**query_of(callback), **forged}))
             )
@@ -229,5 +230,6 @@ def test_a_rejected_callback_does_not_print_its_authorization_code(
     assert code and len(code) >= 8
     assert result.status in (0, 3), result.stderr
     assert_absent([code], [result.stderr], "the code flow's stderr")
+    assert_absent([code], [page.text], "the page the browser was shown")
     if result.status == 0:
         assert_absent([code], [result.stdout], "the code flow's stdout")

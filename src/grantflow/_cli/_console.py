@@ -1,8 +1,10 @@
-"""Where the command's words go: machine-readable JSON on stdout, notes on stderr.
+"""Where the command's words go, and what it reads: its streams and its environment.
 
 stdout carries only what a script consumes (a token, metadata, claims), so it can be
 piped into ``jq``; everything addressed to a person goes to stderr. Colour is used only
-on a terminal and never when ``NO_COLOR`` is set (https://no-color.org).
+on a terminal and never when ``NO_COLOR`` is set (https://no-color.org). The streams and
+the environment are given to the console rather than read from :mod:`sys` and
+:mod:`os`, so the whole command runs in-process with any of them replaced.
 """
 
 from __future__ import annotations
@@ -10,21 +12,52 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+from collections.abc import Mapping
 from typing import Any, ClassVar, TextIO
 
-__all__ = ["Console", "Style", "colour_wanted"]
+__all__ = ["PROG", "Console", "Style", "colour_wanted", "is_terminal", "terminal_width"]
 
 PROG = "grantflow"
+#: Prose is wrapped to the terminal, but never wider than this, nor narrower than MIN_WIDTH.
+MAX_WIDTH = 92
+MIN_WIDTH = 60
+_DEFAULT_WIDTH = 80
 
 
-def colour_wanted(stream: TextIO, choice: str = "auto") -> bool:
+def is_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (a stream without ``isatty`` is not)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def colour_wanted(
+    stream: TextIO, choice: str = "auto", env: Mapping[str, str] | None = None
+) -> bool:
     """Whether to colour ``stream``: ``always``, ``never``, or ``auto`` (a TTY, no NO_COLOR)."""
     if choice == "always":
         return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
+    environ = os.environ if env is None else env
+    if choice == "never" or environ.get("NO_COLOR"):
         return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    return is_terminal(stream)
+
+
+def terminal_width(stream: TextIO, env: Mapping[str, str]) -> int:
+    """Columns to wrap prose to: ``COLUMNS``, else the terminal's width, else 80.
+
+    The result stays between MIN_WIDTH and MAX_WIDTH: long lines are hard to read.
+    """
+    width = _DEFAULT_WIDTH
+    columns = env.get("COLUMNS", "")
+    if columns.isdigit():
+        width = int(columns)
+    elif is_terminal(stream):
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            width = _DEFAULT_WIDTH
+    return max(MIN_WIDTH, min(MAX_WIDTH, width))
 
 
 class Style:
@@ -52,13 +85,27 @@ class Style:
 
 
 class Console:
-    """Notes, warnings and errors on stderr; JSON results on stdout."""
+    """Notes, warnings and errors on stderr; JSON results on stdout; stdin and environment.
 
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    Each stream defaults to the process's own; ``env`` defaults to ``os.environ``.
+    ``stop``, once set, ends a command that serves until interrupted (``dev-provider``).
+    """
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        stdin: TextIO | None = None,
+        env: Mapping[str, str] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        isatty = getattr(self.err, "isatty", None)
-        self.err_is_tty = bool(isatty and isatty())
+        self.stdin = stdin or sys.stdin
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.stop = stop
+        self.err_is_tty = is_terminal(self.err)
         self._countdown_shown = False
 
     def note(self, text: str = "") -> None:

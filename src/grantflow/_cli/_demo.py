@@ -18,7 +18,8 @@ import requests
 
 from .. import AssertionSession, ClientSecretJWT, OAuth2Session, OAuth2Token, PrivateKeyJWT
 from ..testing import DevProvider
-from ._console import Console, Style, colour_wanted
+from ._args import add_command
+from ._console import Console, Style, colour_wanted, terminal_width
 from ._exit import EXIT_OK
 from ._loopback import LoopbackReceiver
 from ._show import Show, mask_url
@@ -41,11 +42,12 @@ _DISCOVERY_FIELDS = (
 
 def add_demo_parser(subparsers: Any) -> None:
     """Register ``grantflow demo``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "demo",
-        help="walk through every flow against a built-in provider",
-        description="Start a development OpenID provider in this process and run every "
-        "flow against it, showing what is sent and what comes back.",
+        "walk through every flow against a built-in provider",
+        "Start a development OpenID provider in this process and run every flow against it,\n"
+        "showing what is sent and what comes back.",
     )
     parser.add_argument(
         "--color",
@@ -128,12 +130,13 @@ class Demo:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    style = Style(colour_wanted(console.out, args.color))
-    show = Show(console.out, style)
+    style = Style(colour_wanted(console.out, args.color, console.env))
+    show = Show(console.out, style, width=terminal_width(console.out, console.env))
     began = time.monotonic()
     show.line(style("grantflow demo", "bold") + " — OAuth 2.0 and OpenID Connect, flow by flow")
-    with DevProvider() as op:
-        show.line(f"Development provider running in this process at {style(op.issuer, 'bold')}")
+    # The keys stay in memory: no file holds them, so an interrupted demo leaves none.
+    with DevProvider(write_files=False) as op:
+        show.say(f"Development provider running in this process at {op.issuer}", indent="")
         show.say(
             "It signs alice in without a login form and publishes its clients' secrets: "
             "for development only. Every credential below is masked: you see its kind and "
@@ -179,11 +182,11 @@ def _code_flow(d: Demo, number: int) -> None:
         )
         url, _state = public.create_authorization_url()
         d.take()  # the discovery request, shown in the first section
-        d.show.line("  The app sends the browser to the authorization endpoint:")
+        d.show.say("The app sends the browser to the authorization endpoint:")
         d.show.line(f"  {d.show.style('→', 'yellow', 'bold')} GET {url.split('?', 1)[0]}")
         d.show.fields(dict(parse_qsl(urlsplit(url).query)))
         hops, callback = _browse(url, receiver)
-    d.show.line("  The browser follows the provider's redirects (alice is signed in headless):")
+    d.show.say("The browser follows the provider's redirects (alice is signed in headless):")
     for hop in hops:
         parts = urlsplit(hop.url)
         shown = mask_url(hop.url) if hop is hops[-1] else f"{parts.path}?…"

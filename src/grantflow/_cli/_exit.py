@@ -2,12 +2,13 @@
 
 Scripts branch on the status, so each class of failure keeps one number: the server
 said no (1), the command line was wrong (2), the answer could not be trusted (3), or no
-answer came at all (4).
+answer came at all (4). requests is imported only when a failure is described, so
+``grantflow --version`` and ``--help`` do not load it.
 """
 
 from __future__ import annotations
 
-import requests
+from typing import TYPE_CHECKING
 
 from ..errors import (
     AuthorizationError,
@@ -16,15 +17,21 @@ from ..errors import (
     OAuthError,
 )
 
+if TYPE_CHECKING:
+    import requests
+
 __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_INVALID_RESPONSE",
     "EXIT_NETWORK",
     "EXIT_OAUTH_ERROR",
     "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
     "EXIT_STATUS_HELP",
     "EXIT_USAGE",
+    "CommandFailed",
     "describe_failure",
+    "oauth_fields",
 ]
 
 EXIT_OK = 0
@@ -33,6 +40,9 @@ EXIT_USAGE = 2
 EXIT_INVALID_RESPONSE = 3
 EXIT_NETWORK = 4
 EXIT_INTERRUPTED = 130
+#: stdout was closed early (``grantflow demo | head``): 128 + SIGPIPE, as a shell reports
+#: a program that a closed pipe ended.
+EXIT_OUTPUT_CLOSED = 141
 
 EXIT_STATUS_HELP = """\
 exit status:
@@ -43,7 +53,21 @@ exit status:
        an answer that is not OAuth
   4    network error, or no redirect arrived before --timeout
   130  interrupted (Ctrl-C)
+  141  stdout was closed before all was written (a pipe into head)
 """
+
+
+class CommandFailed(Exception):
+    """A failure the command has already put into words: its exit status and stderr lines.
+
+    Raised inside the command and turned into its status by ``main``; it never leaves
+    the ``grantflow`` command, so it is no part of the library's error hierarchy.
+    """
+
+    def __init__(self, status: int, lines: list[str]) -> None:
+        super().__init__(lines[0] if lines else "")
+        self.status = status
+        self.lines = lines
 
 
 def describe_failure(exc: BaseException) -> tuple[int, list[str]] | None:
@@ -52,6 +76,10 @@ def describe_failure(exc: BaseException) -> tuple[int, list[str]] | None:
     The lines come from protocol names and the server's own error fields: grantflow's
     errors never carry a secret or a token, and neither do the messages built here.
     """
+    import requests
+
+    if isinstance(exc, CommandFailed):
+        return exc.status, exc.lines
     if isinstance(exc, OAuthError):
         return _oauth_failure(exc)
     if isinstance(exc, requests.exceptions.RequestException):
@@ -66,7 +94,8 @@ def describe_failure(exc: BaseException) -> tuple[int, list[str]] | None:
     return None
 
 
-def _oauth_failure(exc: OAuthError) -> tuple[int, list[str]]:
+def oauth_fields(exc: OAuthError) -> list[str]:
+    """An OAuth error's fields, one aligned line each (only those it has)."""
     fields = [f"  error:             {exc.error}"]
     if exc.description:
         fields.append(f"  error_description: {exc.description}")
@@ -74,6 +103,11 @@ def _oauth_failure(exc: OAuthError) -> tuple[int, list[str]]:
         fields.append(f"  error_uri:         {exc.uri}")
     if exc.status_code is not None:
         fields.append(f"  HTTP status:       {exc.status_code}")
+    return fields
+
+
+def _oauth_failure(exc: OAuthError) -> tuple[int, list[str]]:
+    fields = oauth_fields(exc)
     if type(exc) is OAuthError or isinstance(exc, AuthorizationError):
         return EXIT_OAUTH_ERROR, ["the server answered with an OAuth error", *fields]
     if isinstance(exc, (InsecureTransportError, MissingTokenError)):

@@ -3,21 +3,29 @@
 The command listens on 127.0.0.1 (or ::1) on a port the system picks, so any number of
 runs can wait side by side; the authorization server sends the browser back to
 ``http://127.0.0.1:<port>/<path>``. One GET of that path ends the wait; anything else
-(a favicon, a scanner) gets a 404 and the wait goes on.
+(a favicon, a scanner) gets a 404 and the wait goes on. The browser's page is answered
+only once the command has dealt with the redirect, so it tells the person what the
+terminal tells them: signed in, or which check failed.
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import ipaddress
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit, urlunsplit
+
+from ._exit import describe_failure
 
 __all__ = ["DEFAULT_REDIRECT_URI", "LoopbackReceiver"]
+
+T = TypeVar("T")
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
 _TICK_SECONDS = 1.0
@@ -28,6 +36,25 @@ _PAGE = """<!doctype html>
 <h1>{title}</h1><p>{text}</p><p>You can close this tab and return to the terminal.</p>
 </body></html>
 """
+
+
+@dataclass
+class _Outcome:
+    """What the command made of the redirect: a value, or the error it raised."""
+
+    value: object = None
+    error: Exception | None = None
+
+
+def _page(outcome: _Outcome) -> tuple[str, str]:
+    """The page's title and text: the terminal's own words, HTML-escaped."""
+    if outcome.error is None:
+        return "Done", "grantflow has what it needed."
+    failure = describe_failure(outcome.error)
+    lines = failure[1] if failure else ["grantflow failed: see the terminal"]
+    # The lines never hold a secret (they are what stderr shows); the URL's own text
+    # reaches them only as escaped protocol fields.
+    return "Sign-in failed", "<br>".join(html.escape(line) for line in lines)
 
 
 def _loopback_host(host: str) -> str:
@@ -48,7 +75,9 @@ def _loopback_host(host: str) -> str:
 
 class _Server(HTTPServer):
     path: str
-    received: str | None
+    base: str
+    finish: Callable[[str], object]
+    outcome: _Outcome | None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -60,15 +89,14 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path != self.server.path:
             self._answer(404, "Not found", "This address only receives the authorization response.")
             return
-        self.server.received = self.path
-        error = parse_qs(parts.query).get("error")
-        if error:
-            # Escaped: the error code comes from the URL and is shown back as text only.
-            self._answer(
-                200, "Authorization failed", f"The server answered {html.escape(error[0])}."
-            )
-        else:
-            self._answer(200, "Authorization response received", "grantflow is finishing up.")
+        base = urlsplit(self.server.base)
+        url = str(urlunsplit((base.scheme, base.netloc, parts.path, parts.query, "")))
+        try:
+            outcome = _Outcome(value=self.server.finish(url))
+        except Exception as exc:  # reported on the page here, raised by receive() later
+            outcome = _Outcome(error=exc)
+        self.server.outcome = outcome
+        self._answer(200, *_page(outcome))
 
     def log_message(self, format: str, *args: Any) -> None:
         # Request lines carry the authorization code: never log them.
@@ -101,12 +129,22 @@ class LoopbackReceiver:
         host = _loopback_host(parts.hostname)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         server_cls = type("_BoundServer", (_Server,), {"address_family": family})
-        self._server: _Server = server_cls((host, parts.port or 0), _Handler)
+        try:
+            self._server: _Server = server_cls((host, parts.port or 0), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise OSError(
+                exc.errno,
+                f"{parts.netloc} is in use: stop what listens there, or leave the port out "
+                "of --redirect-uri so that a free one is picked",
+            ) from None
         self._server.path = parts.path or "/"
-        self._server.received = None
+        self._server.outcome = None
         port = self._server.server_address[1]
         netloc = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
         self.redirect_uri = urlunsplit(("http", netloc, self._server.path, "", ""))
+        self._server.base = self.redirect_uri
 
     def __enter__(self) -> LoopbackReceiver:
         return self
@@ -123,13 +161,26 @@ class LoopbackReceiver:
         on_tick: Callable[[float, float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> str:
-        """Serve until the redirect arrives; return it as a full URL.
+        """Serve until the redirect arrives; return it as a full URL."""
+        return self.receive(timeout, str, on_tick, clock)
 
-        ``on_tick(remaining, total)`` is called about once a second (the countdown).
-        Raises :class:`TimeoutError` when ``timeout`` seconds pass without it.
+    def receive(
+        self,
+        timeout: float,
+        finish: Callable[[str], T],
+        on_tick: Callable[[float, float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> T:
+        """Serve until the redirect arrives; return ``finish(url)`` for its full URL.
+
+        ``finish`` runs before the browser gets its page, which shows its outcome; an
+        error it raises is raised here too. ``on_tick(remaining, total)`` is called
+        about once a second (the countdown). Raises :class:`TimeoutError` when
+        ``timeout`` seconds pass without a redirect.
         """
+        self._server.finish = finish
         deadline = clock() + timeout
-        while self._server.received is None:
+        while self._server.outcome is None:
             remaining = deadline - clock()
             if remaining <= 0:
                 raise TimeoutError(
@@ -139,6 +190,7 @@ class LoopbackReceiver:
                 on_tick(remaining, timeout)
             self._server.timeout = min(_TICK_SECONDS, remaining)
             self._server.handle_request()
-        base = urlsplit(self.redirect_uri)
-        received = urlsplit(str(self._server.received))
-        return str(urlunsplit((base.scheme, base.netloc, received.path, received.query, "")))
+        outcome = self._server.outcome
+        if outcome.error is not None:
+            raise outcome.error
+        return cast(T, outcome.value)

@@ -11,8 +11,9 @@ import argparse
 from typing import Any
 
 from .. import OAuth2Token
+from ._args import add_command
 from ._console import Console
-from ._exit import EXIT_OK, EXIT_STATUS_HELP
+from ._exit import EXIT_OK
 from ._options import (
     add_client_options,
     add_server_options,
@@ -54,13 +55,7 @@ def add_manage_parsers(subparsers: Any) -> None:
 
 
 def _parser(subparsers: Any, name: str, text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        name,
-        help=text,
-        description=text[0].upper() + text[1:] + ".",
-        epilog=EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, name, text, text[0].upper() + text[1:] + ".")
     add_server_options(parser)
     add_client_options(parser)
     return parser
@@ -109,7 +104,7 @@ def refresh(args: argparse.Namespace, console: Console) -> OAuth2Token:
         params["audience"] = args.audience
     if args.scope:
         params["scope"] = args.scope
-    with build_session(args, console, token=previous) as session:
+    with build_session(args, console, ("token_endpoint",), token=previous) as session:
         return session.refresh_token(refresh_token=value, **params)
 
 
@@ -120,7 +115,7 @@ def _run_refresh(args: argparse.Namespace, console: Console) -> int:
 
 def _run_revoke(args: argparse.Namespace, console: Console) -> int:
     value, hint = _token_value(TOKEN, args, console, args.token_type_hint)
-    with build_session(args, console) as session:
+    with build_session(args, console, ("revocation_endpoint",)) as session:
         response = session.revoke_token(token=value, token_type_hint=hint)
     # RFC 7009 §2.2: 200 also answers a token the server did not know; it is not a receipt.
     console.note(f"grantflow: the server accepted the revocation (HTTP {response.status_code})")
@@ -129,7 +124,7 @@ def _run_revoke(args: argparse.Namespace, console: Console) -> int:
 
 def _run_introspect(args: argparse.Namespace, console: Console) -> int:
     value, hint = _token_value(TOKEN, args, console, args.token_type_hint)
-    with build_session(args, console) as session:
+    with build_session(args, console, ("introspection_endpoint",)) as session:
         answer = session.introspect_token(token=value, token_type_hint=hint).json()
     state = "active" if answer.get("active") is True else "not active"
     console.note(f"grantflow: the token is {state}")

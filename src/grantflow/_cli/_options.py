@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 from .. import ClientSecretJWT, OAuth2Session, PrivateKeyJWT
+from ._args import FromEnv, positive_seconds, url
 from ._console import Console
+from ._discovery import load_metadata
+from ._files import check_file, read_text
 from ._secrets import SecretOption, add_secret_options
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "client_credential",
     "declared_alg",
     "load_private_key",
+    "require_server",
     "server_metadata",
 ]
 
@@ -57,17 +59,23 @@ _ENDPOINTS = (
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     """``--issuer`` (discovery) and explicit endpoints, which win over discovered ones."""
     group = parser.add_argument_group("server")
+    add_issuer_option(group)
+    for flag, name in _ENDPOINTS:
+        group.add_argument(f"--{flag}", dest=name, type=url, metavar="URL", help=f"the {name}")
+    add_transport_options(group)
+
+
+def add_issuer_option(group: argparse._ActionsContainer, help_more: str = "") -> None:
+    """``--issuer URL``, by default ``$GRANTFLOW_ISSUER``."""
     group.add_argument(
         "--issuer",
         metavar="URL",
-        default=os.environ.get("GRANTFLOW_ISSUER"),
+        type=url,
+        default=FromEnv("GRANTFLOW_ISSUER", url),
         help="the issuer: its endpoints are discovered (OpenID Connect Discovery, RFC 8414); "
-        "a URL containing /.well-known/ is taken as the metadata document itself "
-        "(default: $GRANTFLOW_ISSUER)",
+        "a URL containing /.well-known/ is taken as the metadata document itself"
+        f"{help_more} (default: %(default)s)",
     )
-    for flag, name in _ENDPOINTS:
-        group.add_argument(f"--{flag}", dest=name, metavar="URL", help=f"the {name}")
-    add_transport_options(group)
 
 
 def add_transport_options(group: argparse._ActionsContainer) -> None:
@@ -77,7 +85,7 @@ def add_transport_options(group: argparse._ActionsContainer) -> None:
     )
     group.add_argument(
         "--http-timeout",
-        type=float,
+        type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="timeout of each HTTP request (default: 30)",
@@ -89,8 +97,8 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("client")
     group.add_argument(
         "--client-id",
-        default=os.environ.get("GRANTFLOW_CLIENT_ID"),
-        help="the client identifier (default: $GRANTFLOW_CLIENT_ID)",
+        default=FromEnv("GRANTFLOW_CLIENT_ID"),
+        help="the client identifier (default: %(default)s)",
     )
     add_secret_options(group, CLIENT_SECRET)
     group.add_argument(
@@ -126,20 +134,30 @@ def server_metadata(args: argparse.Namespace) -> dict[str, Any]:
     return metadata
 
 
+def require_server(args: argparse.Namespace, *endpoints: str) -> None:
+    """Refuse to go on without ``--issuer`` or every one of ``endpoints`` (by metadata name)."""
+    if getattr(args, "issuer", None):
+        return
+    missing = [
+        f"--{flag} URL"
+        for flag, name in _ENDPOINTS
+        if name in endpoints and not getattr(args, name, None)
+    ]
+    if missing:
+        raise ValueError(
+            "no server given: pass --issuer URL (or set GRANTFLOW_ISSUER), "
+            f"or {' and '.join(missing)}"
+        )
+
+
 def load_private_key(path: str) -> Any:
     """A private key file as the library takes it: a JWK / JWK Set dict, or PEM text.
 
-    A value that is not a readable file is never echoed: it may be the key itself,
+    A value that is not plainly a path is never echoed: it may be the key itself,
     pasted where its path belongs.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        raise ValueError(
-            "--private-key takes the path of a key file, and that path cannot be read "
-            "(the value is not shown: it may be a key)"
-        ) from None
-    return json_object_or_text(text, path)
+    text = read_text(path, "--private-key", secret=True)
+    return json_object_or_text(text, "the --private-key file")
 
 
 def json_object_or_text(text: str, what: str) -> dict[str, Any] | str:
@@ -176,13 +194,10 @@ def client_credential(args: argparse.Namespace, console: Console) -> tuple[Any, 
     key = load_private_key(args.private_key) if args.private_key else None
     if bool(args.cert) != bool(args.key):
         raise ValueError("--cert and --key go together")
-    for option, value in (("--cert", args.cert), ("--key", args.key)):
-        # A value that is not a file is never echoed: a key pasted there is a secret.
-        if value and not Path(value).is_file():
-            raise ValueError(
-                f"{option} takes the path of a PEM file, and that path is not a readable file "
-                "(the value is not shown: it may be a key)"
-            )
+    if args.cert:
+        # The certificate is public; the key is not, so a key pasted there is not echoed.
+        check_file(args.cert, "--cert", secret=False)
+        check_file(args.key, "--key", secret=True)
     method = args.auth_method
     if method is None:
         if key is not None:
@@ -208,20 +223,36 @@ def client_credential(args: argparse.Namespace, console: Console) -> tuple[Any, 
     return (secret if method != "none" else None), method
 
 
-def build_session(args: argparse.Namespace, console: Console, **options: Any) -> OAuth2Session:
-    """An :class:`OAuth2Session` for the client and server the options describe."""
+def transport(args: argparse.Namespace) -> dict[str, Any]:
+    """Session keyword arguments for ``--ca-bundle`` and ``--http-timeout``."""
+    options: dict[str, Any] = {"default_timeout": args.http_timeout}
+    if args.ca_bundle:
+        options["verify"] = check_file(args.ca_bundle, "--ca-bundle", secret=False)
+    return options
+
+
+def build_session(
+    args: argparse.Namespace, console: Console, needs: tuple[str, ...], **options: Any
+) -> OAuth2Session:
+    """An :class:`OAuth2Session` for the client and server the options describe.
+
+    ``needs`` names the endpoints the command will use: without ``--issuer`` each must
+    be given. With it, the metadata is loaded here, so a discovery failure is reported
+    as one, naming the URLs tried.
+    """
+    require_server(args, *needs)
     if not args.client_id:
-        raise ValueError("--client-id is required (or set GRANTFLOW_CLIENT_ID)")
+        raise ValueError("no client given: pass --client-id ID (or set GRANTFLOW_CLIENT_ID)")
     credential, method = client_credential(args, console)
-    kwargs: dict[str, Any] = {**server_metadata(args), **options}
+    how = transport(args)
+    kwargs: dict[str, Any] = {**server_metadata(args), **how, **options}
     if args.cert:
         kwargs["cert"] = (args.cert, args.key)
-    if args.ca_bundle:
-        kwargs["verify"] = args.ca_bundle
-    return OAuth2Session(
-        args.client_id,
-        credential,
-        token_endpoint_auth_method=method,
-        default_timeout=args.http_timeout,
-        **kwargs,
-    )
+    session = OAuth2Session(args.client_id, credential, token_endpoint_auth_method=method, **kwargs)
+    if args.issuer:
+        try:
+            load_metadata(session, args.issuer, how)
+        except BaseException:
+            session.close()
+            raise
+    return session

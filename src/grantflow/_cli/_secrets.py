@@ -9,12 +9,12 @@ message built here contains the secret, only the option or variable it came from
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import sys
 from dataclasses import dataclass
+from typing import TextIO
 
 from ._console import Console
+from ._files import read_text
 
 __all__ = ["SecretOption", "add_secret_options", "read_secret_file"]
 
@@ -47,16 +47,16 @@ class SecretOption:
                 raise ValueError(f"--{self.name} is empty")
             return value
         if path is not None:
-            return read_secret_file(path, f"--{self.name}-file")
+            return read_secret_file(path, f"--{self.name}-file", console.stdin)
         if env is not None:
             if not _ENV_NAME.match(env):
                 # Not echoed: a value that is no variable name may be the secret itself.
                 raise ValueError(f"--{self.name}-env takes the name of an environment variable")
-            found = os.environ.get(env)
+            found = console.env.get(env)
             if not found:
                 raise ValueError(f"the environment variable {env} (--{self.name}-env) is not set")
             return found
-        return os.environ.get(self.default_env) or None
+        return console.env.get(self.default_env) or None
 
 
 def add_secret_options(group: argparse._ActionsContainer, option: SecretOption) -> None:
@@ -80,19 +80,9 @@ def add_secret_options(group: argparse._ActionsContainer, option: SecretOption) 
     )
 
 
-def read_secret_file(path: str, flag: str) -> str:
-    """The content of ``path`` (or stdin for '-'), without surrounding whitespace."""
-    if path == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            # The path is not echoed: a secret given where a path belongs would show.
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise ValueError(f"cannot read the file given to {flag}: {reason}") from None
-    value = text.strip()
+def read_secret_file(path: str, flag: str, stdin: TextIO) -> str:
+    """The content of ``path`` (or ``stdin`` for '-'), without surrounding whitespace."""
+    value = read_text(path, flag, secret=True, stdin=stdin).strip()
     if not value:
         raise ValueError(f"the file given to {flag} is empty")
     return value

@@ -27,7 +27,6 @@ __all__ = ["SECRET_NAMES", "Show", "mask_url", "masked"]
 #: same list the library uses to keep them out of network-error messages.
 SECRET_NAMES = SENSITIVE_PARAMETERS
 _TIMES = frozenset({"exp", "iat", "nbf", "auth_time", "expires_at", "updated_at"})
-_WIDTH = 92
 
 
 def masked(value: str) -> str:
@@ -77,28 +76,44 @@ def _relative(seconds: float) -> str:
 class Show:
     """Writes the demo's text: headings, explanations, exchanges, fields and claims."""
 
-    def __init__(self, out: TextIO, style: Style, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        style: Style,
+        now: Callable[[], float] = time.time,
+        *,
+        width: int = 80,
+    ) -> None:
         self.out = out
         self.style = style
         self.now = now
+        self.width = width
 
     def line(self, text: str = "") -> None:
         self.out.write(f"{text}\n")
         self.out.flush()
 
     def heading(self, number: int, title: str, refs: str) -> None:
+        """A section's title, its references beside it or, when narrow, beneath it."""
+        head, tail = f"━━ {number}. {title}", f"({refs})"
         self.line()
-        self.line(
-            self.style(f"━━ {number}. {title}", "bold", "cyan") + self.style(f"  ({refs})", "dim")
-        )
+        if len(head) + 2 + len(tail) <= self.width:
+            self.line(self.style(head, "bold", "cyan") + self.style(f"  {tail}", "dim"))
+            return
+        self.line(self.style(head, "bold", "cyan"))
+        for line in textwrap.wrap(tail, self.width - 3):
+            self.line(self.style(f"   {line}", "dim"))
 
-    def say(self, text: str) -> None:
-        """An explanation, wrapped and indented."""
-        for line in textwrap.wrap(text, _WIDTH - 2):
-            self.line(f"  {line}")
+    def say(self, text: str, indent: str = "  ") -> None:
+        """An explanation, wrapped to the width and indented."""
+        for line in textwrap.wrap(text, self.width - len(indent)):
+            self.line(f"{indent}{line}")
 
     def ok(self, text: str) -> None:
-        self.line(f"  {self.style('✓', 'green', 'bold')} {text}")
+        """A check that passed: a tick, then the text wrapped beside it."""
+        tick = self.style("✓", "green", "bold")
+        for number, line in enumerate(textwrap.wrap(text, self.width - 4)):
+            self.line(f"  {tick} {line}" if number == 0 else f"    {line}")
 
     def sent(self, request: requests.PreparedRequest, note: str = "") -> None:
         """The request line, the Authorization header, and the form parameters."""

@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
-import sys
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from .. import AssertionSession, OAuth2Session, OAuth2Token
-from ._console import Console
-from ._exit import EXIT_OK, EXIT_STATUS_HELP
+from ..errors import InvalidResponseError
+from ._args import add_command, non_negative_seconds
+from ._console import Console, is_terminal
+from ._discovery import load_metadata
+from ._exit import EXIT_OK
 from ._jwt import decode_unverified, looks_like_jwt
 from ._loopback import DEFAULT_REDIRECT_URI, LoopbackReceiver
 from ._options import (
@@ -29,7 +33,9 @@ from ._options import (
     client_credential,
     declared_alg,
     load_private_key,
+    require_server,
     server_metadata,
+    transport,
 )
 from ._secrets import SecretOption, add_secret_options
 
@@ -73,13 +79,7 @@ def add_grant_options(parser: argparse.ArgumentParser) -> None:
 
 def add_token_parser(subparsers: Any) -> None:
     """Register ``grantflow token``."""
-    parser = subparsers.add_parser(
-        "token",
-        help="obtain a token with any grant",
-        description=_DESCRIPTION,
-        epilog=EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "token", "obtain a token with any grant", _DESCRIPTION)
     add_server_options(parser)
     add_client_options(parser)
     parser.add_argument(
@@ -101,7 +101,7 @@ def add_token_parser(subparsers: Any) -> None:
     )
     code.add_argument(
         "--timeout",
-        type=float,
+        type=non_negative_seconds,
         default=300.0,
         metavar="SECONDS",
         help="how long to wait for the browser to come back (default: 300)",
@@ -164,7 +164,7 @@ def _token_params(args: argparse.Namespace) -> dict[str, Any]:
 def _token_request(args: argparse.Namespace, console: Console) -> OAuth2Token:
     """client_credentials or password: one request to the token endpoint."""
     params = _token_params(args)
-    with build_session(args, console, scope=args.scope) as session:
+    with build_session(args, console, ("token_endpoint",), scope=args.scope) as session:
         if args.grant == "password":
             username, password = _resource_owner(args, console)
             return session.fetch_token(username=username, password=password, **params)
@@ -175,7 +175,7 @@ def _resource_owner(args: argparse.Namespace, console: Console) -> tuple[str, st
     if not args.username:
         raise ValueError("the password grant needs --username")
     password = PASSWORD.resolve(args, console)
-    if password is None and sys.stdin.isatty():
+    if password is None and is_terminal(console.stdin):
         password = getpass.getpass(f"Password for {args.username}: ")
     if not password:
         raise ValueError(
@@ -185,15 +185,49 @@ def _resource_owner(args: argparse.Namespace, console: Console) -> tuple[str, st
     return args.username, password
 
 
+_CODE_FLOW_ENDPOINTS = ("authorization_endpoint", "token_endpoint")
+
+
 def _code_flow(args: argparse.Namespace, console: Console) -> OAuth2Token:
-    """Authorization code + PKCE through the system browser and a loopback listener."""
+    """Authorization code + PKCE through the system browser and a loopback listener.
+
+    The code is redeemed while the browser waits for its page, so the page shows the
+    outcome the terminal shows.
+    """
+    require_server(args, *_CODE_FLOW_ENDPOINTS)
     with LoopbackReceiver(args.redirect_uri) as receiver:
-        session = build_session(args, console, scope=args.scope, redirect_uri=receiver.redirect_uri)
+        session = build_session(
+            args,
+            console,
+            _CODE_FLOW_ENDPOINTS,
+            scope=args.scope,
+            redirect_uri=receiver.redirect_uri,
+        )
         with session:
-            callback = _authorize(session, receiver, args, console)
-            console.note("grantflow: redirect received; checking it and redeeming the code")
-            resource: dict[str, Any] = {"resource": list(args.resource)} if args.resource else {}
-            return session.fetch_token(authorization_response=callback, **resource)
+            _authorize(session, receiver, args, console)
+            return receiver.receive(
+                args.timeout, _redeemer(session, args, console), console.countdown
+            )
+
+
+def _redeemer(
+    session: OAuth2Session, args: argparse.Namespace, console: Console
+) -> Callable[[str], OAuth2Token]:
+    """What to do with the redirect: check it, and redeem its code (RFC 6749 §4.1.3)."""
+    resource: dict[str, Any] = {"resource": list(args.resource)} if args.resource else {}
+
+    def redeem(callback: str) -> OAuth2Token:
+        query = parse_qs(urlsplit(callback).query)
+        if "code" not in query and "error" not in query:
+            # RFC 6749 §4.1.2: the server's redirect carries a code or an error, always.
+            raise InvalidResponseError(
+                description="the redirect carried neither a code nor an error: "
+                "it did not come from the authorization server"
+            )
+        console.note("grantflow: redirect received; checking it and redeeming the code")
+        return session.fetch_token(authorization_response=callback, **resource)
+
+    return redeem
 
 
 def _authorize(
@@ -201,10 +235,15 @@ def _authorize(
     receiver: LoopbackReceiver,
     args: argparse.Namespace,
     console: Console,
-) -> str:
-    """Send the user to the authorization endpoint; return the callback URL that came back."""
+) -> None:
+    """Send the user to the authorization endpoint, saying what has to be registered."""
     url, _state = session.create_authorization_url(**grant_params(args, code_flow=True))
     console.note(f"grantflow: listening for the redirect on {receiver.redirect_uri}")
+    console.note(
+        f"grantflow: {args.client_id} must have {args.redirect_uri} among its registered "
+        "redirect URIs; if the browser shows an error instead of coming back here, check "
+        "that first (--redirect-uri changes it)"
+    )
     console.note("Open this URL in a browser to sign in:")
     console.note()
     console.note(f"    {url}")
@@ -212,7 +251,6 @@ def _authorize(
     if not args.no_browser:
         _open_browser(url)
     console.note(f"Waiting up to {args.timeout:g} s for the redirect (Ctrl-C to cancel).")
-    return receiver.wait(args.timeout, console.countdown)
 
 
 def _open_browser(url: str) -> None:
@@ -239,15 +277,14 @@ def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
     issuer = args.assertion_issuer or args.client_id
     if not issuer:
         raise ValueError("the jwt-bearer grant needs --assertion-issuer or --client-id")
+    require_server(args, "token_endpoint")
     metadata = server_metadata(args)
     token_endpoint = metadata.pop("token_endpoint", None) or _discovered_token_endpoint(args)
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = transport(args)
     if args.auth_method:
         # RFC 7523 §3.1: client authentication is optional with this grant; only on request.
         credential, method = client_credential(args, console)
         options.update(client_secret=credential, token_endpoint_auth_method=method)
-    if args.ca_bundle:
-        options["verify"] = args.ca_bundle
     with AssertionSession(
         token_endpoint,
         issuer=issuer,
@@ -257,7 +294,6 @@ def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
         alg=alg,
         scope=args.scope,
         client_id=args.client_id if args.auth_method else None,
-        default_timeout=args.http_timeout,
         **options,
     ) as session:
         token: OAuth2Token = session.fetch_token(**_token_params(args))
@@ -265,12 +301,9 @@ def _jwt_bearer(args: argparse.Namespace, console: Console) -> OAuth2Token:
 
 
 def _discovered_token_endpoint(args: argparse.Namespace) -> str:
-    metadata = server_metadata(args)
-    if not metadata:
-        raise ValueError("give --issuer or --token-endpoint")
-    verify = args.ca_bundle or True
-    with OAuth2Session(default_timeout=args.http_timeout, verify=verify, **metadata) as session:
-        endpoint = session.load_server_metadata().get("token_endpoint")
+    how = transport(args)
+    with OAuth2Session(**how, **server_metadata(args)) as session:
+        endpoint = load_metadata(session, args.issuer, how).get("token_endpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise ValueError("the server metadata names no token_endpoint: give --token-endpoint")
     return endpoint

@@ -45,7 +45,14 @@ class RedisTokenStore:
         lock_expiry: float = 30.0,
         lock_timeout: float = 60.0,
     ) -> None:
-        import redis.exceptions
+        try:
+            import redis.exceptions
+        except ImportError:
+            raise ModuleNotFoundError(
+                "RedisTokenStore needs redis-py, which is not installed: "
+                "pip install 'grantflow[redis]'",
+                name="redis",
+            ) from None
 
         self._errors: tuple[type[BaseException], ...] = (redis.exceptions.RedisError,)
         self._lock_error: type[BaseException] = redis.exceptions.LockError

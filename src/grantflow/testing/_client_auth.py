@@ -16,12 +16,19 @@ from urllib.parse import unquote_plus
 
 from joserfc.jwk import Key, KeySet, OctKey
 
+from ..errors import OAuthError
 from ._config import CLOCK_TOLERANCE, Client
 from ._context import Context
 from ._http import Request, oauth_error
 from ._keys import ASYMMETRIC_ALGS, HMAC_ALGS, peek_claims, peek_header, verify_jwt
 
-__all__ = ["ASSERTION_TYPE", "assertion_problem", "authenticate_client", "verify_client_jwt"]
+__all__ = [
+    "ASSERTION_TYPE",
+    "assertion_problem",
+    "authenticate_client",
+    "client_named",
+    "verify_client_jwt",
+]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _JWT_METHODS = frozenset({"client_secret_jwt", "private_key_jwt"})
@@ -76,6 +83,22 @@ def _presented_method(request: Request) -> tuple[str, str | None]:
     if request.param("client_id") is None:
         raise oauth_error("invalid_request", "no client authentication mechanism provided")
     return "none", request.param("client_id")
+
+
+def client_named(request: Request) -> str | None:
+    """The client id a request names, for the request log; nothing is checked.
+
+    Basic credentials' user, a client assertion's ``sub``, else the ``client_id``
+    parameter of the form or the query. A malformed request names no client.
+    """
+    try:
+        named = _presented_method(request)[1]
+    except OAuthError:
+        named = None
+    if named is None:
+        values = request.query.get("client_id", ())
+        named = values[0] if len(values) == 1 else None
+    return named
 
 
 def _basic_credentials(request: Request) -> tuple[str, str]:

@@ -188,7 +188,9 @@ def default_client_metadata() -> list[dict[str, Any]]:
             "application_type": "native",
             "token_endpoint_auth_method": "none",
             # RFC 8252 §7.3: a native client's loopback IP redirect matches any port.
-            "redirect_uris": ["http://127.0.0.1/cb", CB],
+            # /callback is the grantflow command's default, so `grantflow token` works
+            # against this provider without --redirect-uri.
+            "redirect_uris": ["http://127.0.0.1/cb", CB, "http://127.0.0.1/callback"],
             "post_logout_redirect_uris": [LOGOUT_CB],
             "response_types": ["code"],
             "grant_types": ["authorization_code", "refresh_token"],

@@ -1,8 +1,8 @@
 """The pytest plugin: an ``oauth_provider`` fixture serving a :class:`DevProvider`.
 
-Enable it with ``-p grantflow.testing._plugin``, with ``pytest_plugins =
-["grantflow.testing._plugin"]`` in a root ``conftest.py``, or by importing the fixture:
-``from grantflow.testing import oauth_provider``.
+Nothing loads it unless asked: ``-p grantflow.testing`` on pytest's command line,
+``pytest_plugins = ["grantflow.testing"]`` in a root ``conftest.py``, or importing the
+fixture there (``from grantflow.testing import oauth_provider``).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import errno
 import ipaddress
 import json
 import shutil
@@ -38,6 +39,7 @@ from ._keys import (
     write_client_key_files,
     write_private,
 )
+from ._log import log_line
 from ._state import Store
 
 __all__ = ["DevProvider"]
@@ -64,6 +66,7 @@ def _check_loopback(host: str) -> None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     context: Context
+    log: Callable[[str], None] | None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -90,12 +93,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(json_response({"error": "invalid_request"}, 413))
             return
         body = self.rfile.read(length) if length else b""
+        request = self._request(body)
         try:
-            response = dispatch(self.server.context, self._request(body))
+            response = dispatch(self.server.context, request)
         except Exception:
             # The server keeps serving; the client sees a plain OAuth server_error.
             response = json_response({"error": "server_error"}, 500)
         self._write(response)
+        if self.server.log is not None:
+            self.server.log(log_line(request, response.status))
 
     def _request(self, body: bytes) -> Request:
         parts = urlsplit(self.path)
@@ -143,6 +149,10 @@ class DevProvider:
     ``{"password": ..., "claims": {...}}``. ``clock`` (epoch seconds) is for tests that
     need time to pass. ``state_dir`` receives the ``private_key_jwt`` client's private
     keys and ``clients.json``; by default a temporary directory removed by :meth:`stop`.
+    ``write_files=False`` writes neither (``files`` is then empty): the keys stay in
+    memory, as :attr:`private_key_jwt_keys`. ``log``, when given, is called with one line
+    per request served: method, path, status and client id, never a query string, a
+    header or a body.
     """
 
     def __init__(
@@ -155,7 +165,9 @@ class DevProvider:
         clients: Iterable[Mapping[str, Any]] | None = None,
         users: Mapping[str, Mapping[str, Any]] | None = None,
         state_dir: str | Path | None = None,
+        write_files: bool = True,
         clock: Callable[[], float] | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         _check_loopback(host)
         self._host, self._port = host, port
@@ -172,7 +184,11 @@ class DevProvider:
         for raw in self._registrations:
             jwks = public if raw.get("token_endpoint_auth_method") == "private_key_jwt" else None
             self._clients[str(raw["client_id"])] = parse_client(raw, jwks)
+        if state_dir is not None and not write_files:
+            raise ValueError("state_dir is where files are written: it needs write_files=True")
         self._state_dir = Path(state_dir) if state_dir is not None else None
+        self._write_files = write_files
+        self._log = log
         self._own_state_dir = False
         self._files: dict[str, Path] = {}
         self._server: _Server | None = None
@@ -203,9 +219,19 @@ class DevProvider:
         began = time.perf_counter()
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
         server_cls = type("_BoundServer", (_Server,), {"address_family": family})
-        server = server_cls((self._host.strip("[]"), self._port), _Handler)
+        try:
+            server = server_cls((self._host.strip("[]"), self._port), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            where = urlsplit(self.issuer_for(self._port)).netloc
+            raise OSError(
+                exc.errno, f"{where} is in use: stop what listens there, or pick another port"
+            ) from None
+        server.log = self._log
         self._port = int(server.server_address[1])
-        self._prepare_state_dir()
+        if self._write_files:
+            self._prepare_state_dir()
         server.context = Context(
             issuer=self.issuer_for(self._port),
             keys=self._keys,
