@@ -51,5 +51,5 @@ class Forward:
     def __set__(self, obj: Any, value: Any) -> None:
         setattr(obj._client, self._name, value)
         if self._drops_auths:
-            # The shared auths copied the placement and the retry switch.
-            obj._token_auth = obj._resource_auth = None
+            # The driver's auths copied the placement and the retry switch.
+            obj._drop_auths()

@@ -15,7 +15,7 @@ import httpx
 from .._core._bearer import add_token, authorization_header, check_placement
 from .._core._http import HttpResponse
 from .._core._token import OAuth2Token
-from .._flows._drive import Call
+from .._flows._drive import Call, Flow, Step
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
@@ -27,6 +27,14 @@ _NO_TOKEN = "no access token: fetch one first (fetch_token) or give token="
 
 def _resend(token: OAuth2Token) -> None:
     """Marks the replay flow's request to send again; the auth flow answers it itself."""
+
+
+def _advance(flow: Flow[Any], reply: Any, error: BaseException | None) -> Step | None:
+    """The replay flow's next step after ``reply`` (or ``error``); None once it is done."""
+    try:
+        return flow.send(reply) if error is None else flow.throw(error)
+    except StopIteration:
+        return None
 
 
 def _view(response: httpx.Response) -> HttpResponse:
@@ -145,11 +153,7 @@ class OAuth2Auth(httpx.Auth):
             return
         reply: Any = None
         error: BaseException | None = None
-        while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration:
-                return
+        while (step := _advance(flow, reply, error)) is not None:
             reply, error = None, None
             if isinstance(step, Call) and step.func is _resend:
                 response.read()
@@ -178,11 +182,7 @@ class OAuth2Auth(httpx.Auth):
             return
         reply: Any = None
         error: BaseException | None = None
-        while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration:
-                return
+        while (step := _advance(flow, reply, error)) is not None:
             reply, error = None, None
             if isinstance(step, Call) and step.func is _resend:
                 await response.aread()

@@ -7,16 +7,17 @@ threads for the sync client and across the tasks of an event loop for the async 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from .._client._assertion_methods import AssertionMethods
 from .._client._prepare import prepare
 from .._core._secrets import redacting
+from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, Step, arun, arun_step, run, run_step
-from ._methods import OAuthMethods
+from ._base import HttpxDriver
 from ._sender import asend_wire, is_httpx_auth, send_wire
 
 __all__ = ["AssertionClient", "AsyncAssertionClient", "AsyncOAuth2Client", "OAuth2Client"]
@@ -48,46 +49,8 @@ def _resume(flow: Flow[T], first: Step) -> Flow[T]:
             return done.value  # type: ignore[no-any-return]
 
 
-class OAuth2Client(OAuthMethods, httpx.Client):
+class OAuth2Client(HttpxDriver, httpx.Client):
     """An ``httpx.Client`` that obtains, renews and sends OAuth 2.0 tokens (api.md §11)."""
-
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: Any = None,
-        token_endpoint_auth_method: Any = None,
-        revocation_endpoint_auth_method: Any = None,
-        scope: Any = None,
-        state: str | None = None,
-        redirect_uri: str | None = None,
-        token: Mapping[str, Any] | None = None,
-        token_placement: str = "header",
-        update_token: Callable[..., Any] | None = None,
-        leeway: int = 60,
-        default_timeout: float | None = None,
-        code_challenge_method: str | None = "S256",
-        **kwargs: Any,
-    ) -> None:
-        http = self._setup(
-            (
-                client_id,
-                client_secret,
-                token_endpoint_auth_method,
-                revocation_endpoint_auth_method,
-                scope,
-                state,
-                redirect_uri,
-                token,
-                token_placement,
-                update_token,
-                leeway,
-                code_challenge_method,
-            ),
-            default_timeout,
-            kwargs,
-        )
-        super().__init__(**http)
-        self._finish_setup()
 
     def request(
         self, method: str, url: Any, *, withhold_token: bool = False, **kwargs: Any
@@ -116,68 +79,17 @@ class OAuth2Client(OAuthMethods, httpx.Client):
     def _run_step(self, step: Step) -> Any:
         return run_step(step, self._send_step)
 
-    def _drive(self, flow: Flow[Any], raw: bool = False) -> Any:
+    def _drive(self, flow: Flow[T], raw: bool = False) -> T:
         result = self._run(flow)
-        return result.raw if raw else result
-
-    def create_authorization_url(
-        self,
-        url: str | None = None,
-        state: str | None = None,
-        code_verifier: str | None = None,
-        nonce: str | None = None,
-        **kwargs: Any,
-    ) -> tuple[str, str]:
-        """The authorization URL and its ``state``; the request is remembered by state."""
-        return self._run(
-            self._flow_create_authorization_url(url, state, code_verifier, nonce, kwargs)
-        )
+        return result.raw if raw else result  # type: ignore[attr-defined]
 
 
-class AsyncOAuth2Client(OAuthMethods, httpx.AsyncClient):
+class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` that obtains, renews and sends OAuth 2.0 tokens (api.md §11).
 
     Every OAuth method is a coroutine (``await client.fetch_token(...)``), except that
     ``create_authorization_url`` answers at once when it needs no discovery.
     """
-
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: Any = None,
-        token_endpoint_auth_method: Any = None,
-        revocation_endpoint_auth_method: Any = None,
-        scope: Any = None,
-        state: str | None = None,
-        redirect_uri: str | None = None,
-        token: Mapping[str, Any] | None = None,
-        token_placement: str = "header",
-        update_token: Callable[..., Any] | None = None,
-        leeway: int = 60,
-        default_timeout: float | None = None,
-        code_challenge_method: str | None = "S256",
-        **kwargs: Any,
-    ) -> None:
-        http = self._setup(
-            (
-                client_id,
-                client_secret,
-                token_endpoint_auth_method,
-                revocation_endpoint_auth_method,
-                scope,
-                state,
-                redirect_uri,
-                token,
-                token_placement,
-                update_token,
-                leeway,
-                code_challenge_method,
-            ),
-            default_timeout,
-            kwargs,
-        )
-        super().__init__(**http)
-        self._finish_setup()
 
     async def request(
         self, method: str, url: Any, *, withhold_token: bool = False, **kwargs: Any
@@ -212,8 +124,23 @@ class AsyncOAuth2Client(OAuthMethods, httpx.AsyncClient):
         result = await self._arun(flow)
         return result.raw if raw else result
 
-    def _drive(self, flow: Flow[Any], raw: bool = False) -> Awaitable[Any]:
+    def _drive(self, flow: Flow[T], raw: bool = False) -> Awaitable[T]:  # type: ignore[override]
         return self._adrive(flow, raw)
+
+    if TYPE_CHECKING:
+        # The shared methods return what _drive returns: here, awaitables.
+        load_server_metadata: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
+        fetch_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
+        fetch_access_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
+        token_from_fragment: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
+        refresh_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
+        ensure_active_token: Callable[..., Awaitable[bool]]  # type: ignore[assignment]
+        revoke_token: Callable[..., Awaitable[httpx.Response]]
+        introspect_token: Callable[..., Awaitable[httpx.Response]]
+        fetch_jwk_set: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
+        parse_id_token: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
+        userinfo: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
+        create_logout_url: Callable[..., Awaitable[str]]  # type: ignore[assignment]
 
     def create_authorization_url(
         self,
@@ -225,7 +152,7 @@ class AsyncOAuth2Client(OAuthMethods, httpx.AsyncClient):
     ) -> Any:
         """The authorization URL and its ``state``: at once when the endpoint is known
         (awaiting the result works too), else a coroutine that discovers it first."""
-        flow = self._flow_create_authorization_url(url, state, code_verifier, nonce, kwargs)
+        flow = self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
         try:
             first = next(flow)
         except StopIteration as done:

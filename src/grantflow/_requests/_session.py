@@ -6,7 +6,6 @@ flows; each method here runs one with this session as the transport.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -14,7 +13,7 @@ import requests
 
 from .._client._client import Client
 from .._client._forward import REQUEST_OPTIONS, SESSION_ATTRIBUTES, split_request_options
-from .._client._forward import Forward as _Forward
+from .._client._methods import OAuthMethods
 from .._client._prepare import check_client_auth, prepare
 from .._core._secrets import redacting
 from .._core._token import OAuth2Token
@@ -29,31 +28,13 @@ __all__ = ["REQUEST_OPTIONS", "SESSION_ATTRIBUTES", "OAuth2Session", "split_requ
 T = TypeVar("T")
 
 
-class OAuth2Session(requests.Session):
+class OAuth2Session(OAuthMethods, requests.Session):
     """A ``requests.Session`` that obtains, renews and sends OAuth 2.0 tokens.
 
     State, PKCE (S256) and, for OpenID requests, the nonce are generated and checked by
     default; ID tokens are validated before a token is returned; a token that is due is
     renewed once, however many threads share the session.
     """
-
-    client_id = _Forward("The client identifier (RFC 6749 §2.2).")
-    client_secret = _Forward("The client secret, or the private key for private_key_jwt.")
-    token_endpoint_auth_method = _Forward("How the client authenticates at the token endpoint.")
-    revocation_endpoint_auth_method = _Forward("How it authenticates for revocation.")
-    scope = _Forward("The default scope (a string or a list).")
-    state = _Forward("A state to use instead of a generated one (good for one callback).")
-    redirect_uri = _Forward("The default redirect URI.")
-    update_token = _Forward("Called after every renewal: update_token(token, ...).")
-    leeway = _Forward("Seconds before expires_at at which a token counts as expired.")
-    code_challenge_method = _Forward('"S256" (the default) or None to send no PKCE.')
-    id_token_signed_response_alg = _Forward("The registered ID token algorithm (pins it).")
-    metadata = _Forward("Server metadata: given values, then the discovery document's.")
-    token = _Forward("The current token (setting a dict converts it to OAuth2Token).")
-    token_placement = _Forward("header, body or uri: where the token goes.", drops_auths=True)
-    retry_on_invalid_token = _Forward(
-        "Whether an invalid_token 401 makes the session renew and replay once.", drops_auths=True
-    )
 
     def __init__(
         self,
@@ -100,7 +81,7 @@ class OAuth2Session(requests.Session):
 
     # -- running flows --------------------------------------------------------------------
 
-    def _run(self, flow: Flow[T], options: Mapping[str, Any] | None = None) -> T:
+    def _run(self, flow: Flow[T]) -> T:
         """Run ``flow`` with this session as the transport; errors show no secret."""
         with redacting(self._client.known_secrets()):
             return run(flow, self._send_step)
@@ -124,19 +105,19 @@ class OAuth2Session(requests.Session):
             run_response_hooks=self._client.hooks.run_response,
         )
 
+    def _drive(self, flow: Flow[T], raw: bool = False) -> T:
+        result = self._run(flow)
+        return result.raw if raw else result  # type: ignore[attr-defined]
+
+    def _split_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return split_request_options(kwargs)
+
+    def _drop_auths(self) -> None:
+        self._token_auth = self._resource_auth = None
+
     def _current_token(self, source: Any = None) -> OAuth2Token | None:
         """The token to send from ``source``, renewed first when it is due."""
         return self._run(self._client.current_token(source))
-
-    # -- hooks and client authentication --------------------------------------------------
-
-    def register_compliance_hook(self, hook_type: str, hook: Callable[..., Any]) -> None:
-        """Register a hook that fixes a non-standard provider (see the README)."""
-        self._client.hooks.register(hook_type, hook)
-
-    def register_client_auth_method(self, auth: Any) -> None:
-        """Register a client auth method: an object with ``.name`` or a ``(name, func)``."""
-        self._client.auth_methods.register(auth)
 
     # -- resource requests ----------------------------------------------------------------
 
@@ -215,151 +196,10 @@ class OAuth2Session(requests.Session):
 
         return replay(response, request, resend, self, auth._source, auth._apply)
 
-    # -- the OAuth operations: each runs one flow ------------------------------------------
-
-    def load_server_metadata(self, force: bool = False) -> dict[str, Any]:
-        """Load the discovery document once (``force=True`` reloads); explicit values win."""
-        return self._run(self._client.load_server_metadata(force))
-
-    def create_authorization_url(
-        self,
-        url: str | None = None,
-        state: str | None = None,
-        code_verifier: str | None = None,
-        nonce: str | None = None,
-        **kwargs: Any,
-    ) -> tuple[str, str]:
-        """The authorization URL and its ``state``; the request is remembered by state."""
-        return self._run(
-            self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
-        )
-
-    def authorization_request(self, state: str) -> dict[str, Any]:
-        """The remembered record of the outstanding request with ``state`` (api.md §9)."""
-        return self._client.authorization_request(state)
-
-    def fetch_token(
-        self,
-        url: str | None = None,
-        body: str = "",
-        method: str = "POST",
-        headers: dict[str, str] | None = None,
-        auth: Any = None,
-        grant_type: str | None = None,
-        state: str | None = None,
-        **kwargs: Any,
-    ) -> OAuth2Token:
-        """Obtain a token: code (from a callback or ``code=``), password, client credentials,
-        or any extension grant; an ID token in the answer is validated first."""
-        options = split_request_options(kwargs)
-        return self._run(
-            self._client.fetch_token(
-                url, body, method, headers, auth, grant_type, state, options=options, **kwargs
-            )
-        )
-
-    @functools.wraps(fetch_token)
-    def fetch_access_token(self, *args: Any, **kwargs: Any) -> OAuth2Token:
-        """Alias of :meth:`fetch_token` (so subclasses' overrides apply to both)."""
-        return self.fetch_token(*args, **kwargs)
-
-    def token_from_fragment(
-        self, authorization_response: Any, state: str | None = None, nonce: str | None = None
-    ) -> OAuth2Token:
-        """The token of an implicit (or ``id_token``) response, after the callback checks."""
-        return self._run(self._client.token_from_fragment(authorization_response, state, nonce))
-
-    def refresh_token(
-        self,
-        url: str | None = None,
-        refresh_token: str | None = None,
-        body: str = "",
-        auth: Any = None,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> OAuth2Token:
-        """Refresh the token (RFC 6749 §6); the old refresh token is kept if none comes back."""
-        options = split_request_options(kwargs)
-        return self._run(
-            self._client.refresh_token(
-                url, refresh_token, body, auth, headers, options=options, **kwargs
-            )
-        )
-
-    def ensure_active_token(self, token: Mapping[str, Any] | None = None) -> bool:
-        """Renew the token when it is due: True when valid or renewed, False when it cannot be."""
-        return self._run(self._client.ensure_active_token(token))
-
-    def revoke_token(
-        self,
-        url: str | None = None,
-        token: str | None = None,
-        token_type_hint: str | None = None,
-        body: str | None = None,
-        auth: Any = None,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        """Revoke a token (RFC 7009); the session's access token when ``token`` is None."""
-        options = split_request_options(kwargs)
-        flow = self._client.revoke_token(
-            url, token, token_type_hint, body, auth, headers, options=options, **kwargs
-        )
-        return self._run(flow).raw  # type: ignore[no-any-return]
-
-    def introspect_token(
-        self,
-        url: str | None = None,
-        token: str | None = None,
-        token_type_hint: str | None = None,
-        body: str | None = None,
-        auth: Any = None,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        """Ask whether a token is active (RFC 7662); the answer's JSON has ``active``."""
-        options = split_request_options(kwargs)
-        flow = self._client.introspect_token(
-            url, token, token_type_hint, body, auth, headers, options=options, **kwargs
-        )
-        return self._run(flow).raw  # type: ignore[no-any-return]
-
-    def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
-        """The provider's JWK Set from ``jwks_uri``, fetched once (``force=True`` re-fetches)."""
-        return self._run(self._client.fetch_jwk_set(force))
-
-    def parse_id_token(
-        self, token: Mapping[str, Any] | str, nonce: str | None = None, leeway: int | None = None
-    ) -> dict[str, Any]:
-        """Validate an ID token (the token dict or the raw JWT) and return its claims."""
-        return self._run(self._client.parse_id_token(token, nonce, leeway))
-
-    def userinfo(self, **kwargs: Any) -> dict[str, Any]:
-        """The UserInfo claims (OIDC Core §5.3): JSON or a signed JWT; ``sub`` must match."""
-        return self._run(self._client.userinfo(options=split_request_options(kwargs)))
-
-    def create_logout_url(
-        self,
-        post_logout_redirect_uri: str | None = None,
-        id_token_hint: str | None = None,
-        state: str | None = None,
-        **kwargs: Any,
-    ) -> str:
-        """The RP-Initiated Logout URL (RP-Initiated Logout 1.0 §2)."""
-        return self._run(
-            self._client.create_logout_url(post_logout_redirect_uri, id_token_hint, state, **kwargs)
-        )
-
     def __getstate__(self) -> dict[str, Any]:
         # Locks, a token store and callbacks do not survive pickling; an unpickled
         # session that half-worked would be worse than this clear refusal.
         raise TypeError(
             f"{type(self).__name__} cannot be pickled; pickle its token (session.token) "
             "and build a new session from it"
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(client_id={self.client_id!r}, "
-            f"has_token={self.token is not None})"
         )
