@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from .._core._authorization import (
     AuthorizationRequest,
     ValidatedCallback,
-    build_authorization_url,
     callback_state,
     parse_callback,
 )
@@ -23,8 +22,11 @@ from .._core._random import constant_time_equal, generate_token
 from .._core._transport import check_secure_transport
 from .._flows._drive import Flow
 from ..errors import InvalidResponseError, MismatchingStateError
+from ._jarm import is_jwt_response_mode, verified_jarm_params
 from ._metadata import endpoint, ensure_metadata
+from ._par import authorization_url_for
 from ._prepare import insecure_transport_allowed
+from ._profile import FAPI2
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -71,8 +73,11 @@ def create_authorization_url(
     """The authorization URL and its ``state``; the request is remembered by state.
 
     Generates ``state`` (256 bits), a PKCE S256 verifier for response types with
-    ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1).
+    ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1). With
+    ``pushed`` (or a client or provider that wants it) the parameters are pushed (RFC
+    9126); with ``request_object_signing_alg`` they are signed (RFC 9101).
     """
+    pushed = kwargs.pop("pushed", None)
     endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
     check_secure_transport(endpoint_url, allow_insecure=insecure_transport_allowed())
     response_type = str(
@@ -99,6 +104,9 @@ def create_authorization_url(
     for name in _PASSED_DEFAULTS:
         if name not in kwargs and client.authorization_default(name) is not None:
             params[name] = client.authorization_default(name)
+    if client.dpop_key is not None and "code" in response_type.split():
+        # RFC 9449 §10: the code is bound to the key that will redeem it.
+        params["dpop_jkt"] = client.dpop_key.thumbprint
     params.update(kwargs)
     max_age = params.get("max_age")
     record = AuthorizationRequest(
@@ -110,7 +118,7 @@ def create_authorization_url(
         max_age=_max_age(max_age),
     )
     _remember(client, record)
-    return build_authorization_url(endpoint_url, params), state
+    return (yield from authorization_url_for(client, endpoint_url, params, pushed)), state
 
 
 def _max_age(value: Any) -> int | None:
@@ -156,6 +164,11 @@ def validate_callback(
     its outstanding request; nothing may be redeemed before this passed."""
     try:
         params = parse_callback(authorization_response)
+        if "response" in params or is_jwt_response_mode(
+            client.authorization_default("response_mode")
+        ):
+            # JARM §4.4: the response JWT is verified before anything in it is believed.
+            params = yield from verified_jarm_params(client, params)
     except InvalidResponseError:
         # A malformed callback still spends the request it answers (api.md §9), so it
         # cannot be followed by a second try at the same request.
@@ -192,6 +205,8 @@ def validate_callback(
         params,
         expected_state=expected,
         issuer=client.metadata.get("issuer"),
-        iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True,
+        # FAPI 2.0 Security Profile §5.3.2.2: iss is required in every callback.
+        iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True
+        or client.profile == FAPI2,
     )
     return callback, record

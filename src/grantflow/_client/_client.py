@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
@@ -22,8 +22,13 @@ from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from . import _authorize, _management, _metadata, _oidc, _replay, _tokens
 from ._auth_methods import ClientAuthMethods
+from ._dpop import keeping_key, resolve_dpop
 from ._hooks import ComplianceHooks
-from ._options import split_client_options
+from ._options import split_client_options, take_sender_constraint_options
+from ._profile import FAPI2, apply_profile, check_profile_name, fapi2_features
+
+if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey
 
 __all__ = ["Client", "RefetchSpec"]
 
@@ -79,6 +84,7 @@ class Client:
         known_options: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
+        features = take_sender_constraint_options(kwargs)
         metadata, defaults = split_client_options(kwargs, known_options)
         self.client_id = client_id
         self.client_secret = client_secret
@@ -115,7 +121,26 @@ class Client:
         # renewing once more would not help (a wrong audience, say), so its 401s are
         # returned as they are.
         self.refused_after_replay: str | None = None
+        self._configure_sender_constraints(features)
+        token_store = keeping_key(token_store, self)
         self.source = TokenSource(token_store, dict(token) if token is not None else None)
+        apply_profile(self)
+
+    # -- api.md §12: DPoP, PAR, JAR, JARM, FAPI 2.0 ----------------------------------------
+
+    def _configure_sender_constraints(self, features: dict[str, Any]) -> None:
+        """Keep the §12 options; ``profile="fapi2"`` fills in what it turns on."""
+        from .._core._dpop import DPoPNonces
+
+        self.profile = check_profile_name(features.get("profile"))
+        if self.profile == FAPI2:
+            features = fapi2_features(self, features)
+        #: The key DPoP proofs are signed with (RFC 9449), or None.
+        self.dpop_key: DPoPKey | None = resolve_dpop(features.get("dpop"))
+        #: The newest DPoP nonce of each server (RFC 9449 §8.2), shared by all callers.
+        self.dpop_nonces = DPoPNonces()
+        self.pushed_authorization = bool(features.get("pushed_authorization"))
+        self.request_object_signing_alg: str | None = features.get("request_object_signing_alg")
 
     # -- configuration -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from .._core._http import HttpResponse
 from .._core._responses import parse_json_object
 from .._flows._drive import Flow, Send
 from ..errors import InvalidResponseError, MissingTokenError
+from ._dpop import send_with_proof
 from ._metadata import endpoint
 
 if TYPE_CHECKING:
@@ -51,8 +52,9 @@ def _token_endpoint_call(
         body=body or "",
         headers=headers,
     )
-    response: HttpResponse = yield Send(request, purpose, client_auth, options)
-    return response
+    # RFC 9449 §5: revocation and introspection are token-endpoint-like requests of the
+    # client; with a key they carry a proof (and answer a nonce challenge once).
+    return (yield from send_with_proof(client, Send(request, purpose, client_auth, options)))
 
 
 def revoke_token(

@@ -12,7 +12,12 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["AUTHORIZATION_DEFAULTS", "split_client_options"]
+__all__ = [
+    "AUTHORIZATION_DEFAULTS",
+    "SENDER_CONSTRAINT_OPTIONS",
+    "split_client_options",
+    "take_sender_constraint_options",
+]
 
 #: The client's own defaults for authorization requests and grants (never server metadata).
 AUTHORIZATION_DEFAULTS = frozenset(
@@ -42,12 +47,35 @@ _METADATA_NAMES = frozenset(
     }
 )
 
+# -- api.md §12: DPoP, PAR, JAR, JARM and the FAPI 2.0 profile ------------------------------
+
+#: The constructor options of api.md §12, kept on the client (``Client.features``).
+SENDER_CONSTRAINT_OPTIONS = frozenset(
+    {"dpop", "pushed_authorization", "request_object_signing_alg", "profile"}
+)
+
+
+#: Client registration values §12 reads, accepted like the metadata names below (JARM §3).
+SENDER_CONSTRAINT_METADATA = frozenset({"authorization_signed_response_alg"})
+
+
+def take_sender_constraint_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Remove and return the api.md §12 options found in ``kwargs``."""
+    return {name: kwargs.pop(name) for name in list(kwargs) if name in SENDER_CONSTRAINT_OPTIONS}
+
+
+# -- end of api.md §12 ------------------------------------------------------------------------
+
 #: The OAuth options of later sections (§11-§13) the client knows by name.
-_FEATURE_OPTIONS: frozenset[str] = frozenset()
+_FEATURE_OPTIONS: frozenset[str] = frozenset() | SENDER_CONSTRAINT_OPTIONS
 
 
 def _is_metadata_name(name: str) -> bool:
-    return name in _METADATA_NAMES or name.endswith(("_endpoint", "_supported"))
+    return (
+        name in _METADATA_NAMES
+        or name in SENDER_CONSTRAINT_METADATA
+        or name.endswith(("_endpoint", "_supported"))
+    )
 
 
 def split_client_options(

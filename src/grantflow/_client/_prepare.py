@@ -2,7 +2,8 @@
 
 Order (api.md §2, §9): the secure-transport check, then the request compliance hooks,
 then client authentication (so a hook that moves the endpoint also moves a JWT
-assertion's audience), then a GET's form moves into the query. The values the request
+assertion's audience), then a GET's form moves into the query, then a DPoP proof for
+the URL that is sent. The values the request
 carries that are secret are collected, so error messages can be scrubbed of them.
 """
 
@@ -103,6 +104,10 @@ def prepare(
         url, headers, body = step.client_auth(owner, req.method, url, headers, body)
     if req.method == "GET" and body:
         url, body = add_params_to_uri(url, parse_qsl(body, keep_blank_values=True)), ""
+    if step.proof is not None:
+        # RFC 9449 §4: made last, on the URL that is sent, once per attempt (so a retry
+        # after use_dpop_nonce carries the new nonce and a fresh jti).
+        headers["DPoP"] = step.proof.make(req.method, url)
     secrets = sensitive_values(url, body)
     for name, field in headers.items():
         if name.lower() == "authorization" and " " in field:

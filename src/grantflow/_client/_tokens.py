@@ -24,10 +24,10 @@ from .._core._grants import (
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
-from .._flows._single import token_flow
 from .._sources._source import Lookup, TokenSource
 from ..errors import InvalidIDTokenError, InvalidResponseError, InvalidTokenError, MissingTokenError
 from ._authorize import consume, validate_callback
+from ._dpop import token_request
 from ._join import join_renewal
 from ._metadata import endpoint, optional_endpoint
 from ._oidc import check_front_channel_id_token, check_token_id_token
@@ -84,8 +84,12 @@ def fetch_token(
     request = build_token_request(
         endpoint_url, grant, params, body=body, method=method, headers=headers
     )
-    token = yield from token_flow(
-        request, purpose="access_token", client_auth=client.client_auth(auth), options=options
+    token = yield from token_request(
+        client,
+        request,
+        purpose="access_token",
+        client_auth=client.client_auth(auth),
+        options=options,
     )
     token = yield from check_token_id_token(
         client,
@@ -211,7 +215,8 @@ def _refresh(
     if "scope" in params:
         params["scope"] = scope_to_str(params["scope"])
     request = build_token_request(endpoint_url, REFRESH_TOKEN, params, body=body, headers=headers)
-    token = yield from token_flow(
+    token = yield from token_request(
+        client,
         request,
         purpose="refresh_token",
         client_auth=client.client_auth(auth),
@@ -237,7 +242,8 @@ def _refetch(client: Client) -> Flow[OAuth2Token]:
         method=spec.method,
         headers=spec.headers,
     )
-    token = yield from token_flow(
+    token = yield from token_request(
+        client,
         request,
         purpose="access_token",
         client_auth=client.client_auth(spec.auth),

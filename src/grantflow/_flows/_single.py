@@ -1,4 +1,4 @@
-"""Single-request flows: a token request, discovery, a key set."""
+"""Single-request flows: discovery, a key set (token requests are the client's, with DPoP)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,11 @@ from typing import Any
 from .._core._http import HttpRequest, HttpResponse
 from .._core._metadata import validate_metadata
 from .._core._responses import parse_json_object
-from .._core._token import OAuth2Token
-from .._core._token_response import parse_token_response
 from ._drive import Flow, Send
 
-__all__ = ["discovery_flow", "json_get_flow", "token_flow"]
+__all__ = ["discovery_flow", "json_get_flow"]
 
 _JSON_ACCEPT = {"Accept": "application/json"}
-
-
-def token_flow(
-    request: HttpRequest,
-    *,
-    purpose: str,
-    client_auth: Any,
-    previous_refresh_token: str | None = None,
-    options: Mapping[str, Any] | None = None,
-) -> Flow[OAuth2Token]:
-    """Send one token request and parse the answer (RFC 6749 §5)."""
-    response: HttpResponse = yield Send(request, purpose, client_auth, options)
-    return parse_token_response(response, previous_refresh_token=previous_refresh_token)
 
 
 def json_get_flow(

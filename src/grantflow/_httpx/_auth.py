@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from .._client._dpop import is_dpop_token, resource_proof
 from .._core._bearer import add_token, authorization_header, check_placement
 from .._core._http import HttpResponse
 from .._core._token import OAuth2Token
@@ -92,15 +93,18 @@ class OAuth2Auth(httpx.Auth):
         run the client's ``protected_request`` hooks."""
         url, headers, content = original
         hooks = self.client._client.hooks if self.client is not None else None
-        if self.token_placement == "header" and not (hooks and hooks.protected_request):
+        dpop = self.client is not None and is_dpop_token(token)
+        # RFC 9449 §7.1: a DPoP token travels in the Authorization header only.
+        placement = "header" if dpop else self.token_placement
+        if placement == "header" and not (hooks and hooks.protected_request):
             request.url = url
             request.headers = httpx.Headers(headers)
             request.headers["Authorization"] = authorization_header(token)
+            if dpop:
+                self._add_proof(request, token)
             return
         body = content.decode("utf-8") if content else None
-        new_url, new_headers, new_body = add_token(
-            token, self.token_placement, str(url), dict(headers), body
-        )
+        new_url, new_headers, new_body = add_token(token, placement, str(url), dict(headers), body)
         if hooks is not None:
             new_url, new_headers, hooked = hooks.run_request(
                 "protected_request", new_url, new_headers, new_body or ""
@@ -115,6 +119,13 @@ class OAuth2Auth(httpx.Auth):
             request.headers["Content-Length"] = str(len(data))
             if self.token_placement == "body" and "Content-Type" not in request.headers:
                 request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if dpop:
+            self._add_proof(request, token)
+
+    def _add_proof(self, request: httpx.Request, token: OAuth2Token) -> None:
+        """The ``DPoP`` header for the request as it is sent (RFC 9449 §7.1)."""
+        client = self.client._client if self.client is not None else None
+        request.headers["DPoP"] = resource_proof(client, request.method, str(request.url), token)
 
     def _snapshot(self, request: httpx.Request) -> tuple[Any, ...]:
         content = getattr(request, "_content", None)
@@ -124,7 +135,12 @@ class OAuth2Auth(httpx.Auth):
         self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token
     ) -> Any:
         client = self.client
-        if client is None or not self.retry_on_invalid_token or response.status_code != 401:
+        if client is None:
+            return None
+        dpop = client._client.dpop_key is not None and is_dpop_token(sent)
+        if response.status_code != 401 and not (dpop and "DPoP-Nonce" in response.headers):
+            return None
+        if not (self.retry_on_invalid_token or dpop):
             return None
         return client._client.replay_after_401(
             _view(response),

@@ -8,6 +8,7 @@ import requests
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
+from .._client._dpop import is_dpop_token, resource_proof
 from .._core._bearer import add_token, authorization_header, check_placement
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
@@ -98,7 +99,7 @@ class OAuth2Auth(AuthBase):
                 description="no access token: fetch one first (fetch_token) or give token="
             )
         fast = self._header_only()
-        if client is not None and self.retry_on_invalid_token:
+        if client is not None and (self.retry_on_invalid_token or client._client.dpop_key):
             # Armed for one replay (_retry). The header case only overwrites
             # Authorization, so the request is its own snapshot; otherwise keep what it
             # was before the token went on.
@@ -107,14 +108,18 @@ class OAuth2Auth(AuthBase):
                 # What register_hook does, without its per-call Callable check.
                 r.hooks["response"].append(self._on_response)
         if fast:
-            r.headers["Authorization"] = self._authorization(token)
+            value = r.headers["Authorization"] = self._authorization(token)
+            if value[0] == "D" and client is not None:  # "DPoP ...": RFC 9449 §7.1
+                r.headers["DPoP"] = resource_proof(
+                    client._client, r.method or "", r.url or "", token
+                )
         else:
             self._apply(r, token)
         return r
 
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         """The response hook: one replay after an ``invalid_token`` 401 (``_retry``)."""
-        if response.status_code != 401:
+        if response.status_code != 401 and not self._dpop_nonce_news(response):
             return response
         # Inside requests' send: a redirected request is a copy, never armed.
         request = armed_request(response, by_hook=True)
@@ -129,6 +134,15 @@ class OAuth2Auth(AuthBase):
             client,
             self._source,
             self._apply,
+        )
+
+    def _dpop_nonce_news(self, response: requests.Response) -> bool:
+        """Whether ``response`` brings a DPoP nonce for the replay flow to remember."""
+        client = self.client
+        return (
+            client is not None
+            and client._client.dpop_key is not None
+            and "DPoP-Nonce" in response.headers
         )
 
     def _header_only(self) -> bool:
@@ -154,14 +168,19 @@ class OAuth2Auth(AuthBase):
 
     def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
         """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
+        client = self.client
+        dpop = client is not None and is_dpop_token(token)
         if self._header_only():
             r.headers["Authorization"] = self._authorization(token)
+            if dpop and client is not None:
+                r.headers["DPoP"] = resource_proof(
+                    client._client, r.method or "", r.url or "", token
+                )
             return
-        client = self.client
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
-        url, headers, new_body = add_token(
-            token, self.token_placement, r.url or "", dict(r.headers), body
-        )
+        # RFC 9449 §7.1: a DPoP token travels in the Authorization header only.
+        placement = "header" if dpop else self.token_placement
+        url, headers, new_body = add_token(token, placement, r.url or "", dict(r.headers), body)
         if client is not None:
             url, headers, hooked = client._client.hooks.run_request(
                 "protected_request", url, headers, new_body or ""
@@ -174,6 +193,8 @@ class OAuth2Auth(AuthBase):
             r.headers["Content-Length"] = str(len(new_body.encode("utf-8")))
             if self.token_placement == "body" and "Content-Type" not in r.headers:
                 r.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if dpop and client is not None:
+            r.headers["DPoP"] = resource_proof(client._client, r.method or "", r.url or "", token)
 
     def __repr__(self) -> str:
         return (

@@ -161,7 +161,10 @@ class OAuth2Session(OAuthMethods, requests.Session):
         redacted: requests.RequestException | None = None
         try:
             response = super().request(method, url, auth=auth, **kwargs)
-            if response.status_code == 401:
+            if response.status_code == 401 or (
+                self._client.dpop_key is not None and "DPoP-Nonce" in response.headers
+            ):
+                # A 401, or a DPoP nonce to remember (RFC 9449 §9): the replay flow decides.
                 response = self._replay(response, kwargs)
             return response
         except requests.RequestException as exc:
