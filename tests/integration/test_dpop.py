@@ -78,9 +78,12 @@ def test_a_second_refusal_at_the_token_endpoint_is_raised_as_it_came(
     challenge = json_reply({"error": "use_dpop_nonce"}, 400, {"DPoP-Nonce": "n-1"})
     again = json_reply({"error": "use_dpop_nonce"}, 400, {"DPoP-Nonce": "n-2"})
     wire.script("/token", challenge, again)
-    with make_client(
-        driver, "app", "secret", token_endpoint=wire.url("/token"), dpop=True
-    ) as client, pytest.raises(OAuthError) as raised:
+    with (
+        make_client(
+            driver, "app", "secret", token_endpoint=wire.url("/token"), dpop=True
+        ) as client,
+        pytest.raises(OAuthError) as raised,
+    ):
         client.fetch_token(grant_type="client_credentials")
     assert raised.value.error == "use_dpop_nonce"
     assert len(wire.to("/token")) == 2  # no loop

@@ -10,6 +10,7 @@ flow decides to retry once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -292,6 +293,8 @@ class DPoPNonces:
 
     def get(self, url: str) -> str | None:
         """The nonce to put in the next proof for ``url``, if its server gave one."""
+        if not self._by_origin:
+            return None  # the common case: no server asked for nonces
         return self._by_origin.get(_origin(url))
 
     def update(self, url: str, response: HttpResponse) -> str | None:
@@ -309,6 +312,7 @@ class DPoPNonces:
         return nonce
 
 
+@functools.lru_cache(maxsize=512)
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
