@@ -28,6 +28,7 @@ from .._flows._single import token_flow
 from .._sources._source import Lookup, TokenSource
 from ..errors import InvalidIDTokenError, InvalidResponseError, InvalidTokenError, MissingTokenError
 from ._authorize import consume, validate_callback
+from ._compat import check_token_request_keywords
 from ._join import join_renewal
 from ._metadata import endpoint, optional_endpoint
 from ._oidc import check_front_channel_id_token, check_token_id_token
@@ -62,6 +63,9 @@ def fetch_token(
 ) -> Flow[OAuth2Token]:
     """Obtain a token: code (from a callback or ``code=``), password, client credentials,
     or any extension grant; an ID token in the answer is validated first."""
+    check_token_request_keywords("fetch_token", kwargs)
+    # requests-oauthlib names the endpoint token_url=; it means url, never a form field.
+    url = url or kwargs.pop("token_url", None)
     authorization_response = kwargs.pop("authorization_response", None)
     code = kwargs.pop("code", None)
     code_verifier = kwargs.pop("code_verifier", None)
@@ -72,7 +76,14 @@ def fetch_token(
         callback, record = yield from validate_callback(client, authorization_response, state)
         code = callback.code
         if not code:
+            response_type = (
+                record.response_type if record else implied_response_type(callback.params)
+            )
+            if response_type and "code" not in response_type.split():
+                # An implicit response (RFC 6749 §4.2.2): the token is in the callback.
+                return (yield from _implicit_token(client, callback, record, nonce))
             raise InvalidResponseError(description="the authorization response has no code")
+        _check_verifier_known(client, record, code_verifier)
     elif code is not None and state is not None:
         record = consume(client, state)
     grant = grant_type or guess_grant(kwargs, code, client.authorization_default("grant_type"))
@@ -139,6 +150,27 @@ def _grant_params(
     return params
 
 
+def _check_verifier_known(
+    client: Client, record: AuthorizationRequest | None, code_verifier: str | None
+) -> None:
+    """Refuse to redeem a code whose PKCE verifier this session cannot know.
+
+    A callback checked against a ``state`` given by hand (the constructor's, or
+    ``state=``) answers a request another session made; with PKCE on (the default) that
+    request carried a ``code_challenge`` and the server would refuse the code with
+    ``invalid_grant`` (RFC 7636 §4.6), after the code was spent.
+    """
+    if record is not None or code_verifier or not client.code_challenge_method:
+        return
+    raise ValueError(
+        "this callback answers an authorization request this session did not make, so "
+        "it does not know its PKCE code_verifier: pass code_verifier= (and nonce= for "
+        "OpenID) to fetch_token, as remembered by authorization_request(state) in the "
+        "session that made the URL; code_challenge_method=None if that request sent no "
+        "code_challenge"
+    )
+
+
 def token_from_fragment(
     client: Client, authorization_response: Any, state: str | None = None, nonce: str | None = None
 ) -> Flow[OAuth2Token]:
@@ -148,6 +180,16 @@ def token_from_fragment(
     the authorization URL (see ``authorization_request``).
     """
     callback, record = yield from validate_callback(client, authorization_response, state)
+    return (yield from _implicit_token(client, callback, record, nonce))
+
+
+def _implicit_token(
+    client: Client,
+    callback: ValidatedCallback,
+    record: AuthorizationRequest | None,
+    nonce: str | None,
+) -> Flow[OAuth2Token]:
+    """The token an implicit callback carries, its ID token validated (OIDC Core §3.2.2)."""
     params = dict(callback.params)
     if not params.get("access_token") and not params.get("id_token"):
         raise InvalidResponseError(
@@ -183,6 +225,7 @@ def refresh_token(
     **kwargs: Any,
 ) -> Flow[OAuth2Token]:
     """Refresh the token (RFC 6749 §6); the old refresh token is kept if none comes back."""
+    check_token_request_keywords("refresh_token", kwargs)
     previous = client.source.token
     old_refresh = refresh_token or (previous.get("refresh_token") if previous else None)
     if not old_refresh:
@@ -271,7 +314,15 @@ def renew(client: Client, current: OAuth2Token | None) -> Flow[OAuth2Token]:
         renewed: OAuth2Token = yield from client.assertion.fetch(client)
         return renewed
     if current is not None and current.get("refresh_token"):
-        return (yield from _refresh(client, None, current["refresh_token"], current))
+        url = yield from optional_endpoint(client, "token_endpoint")
+        if url is None:
+            # api.md §8: an expired token that cannot be renewed is InvalidTokenError,
+            # whatever is missing; the message says what would renew it.
+            raise InvalidTokenError(
+                description="the access token has expired and no token_endpoint is known "
+                "to refresh it: give token_endpoint= or server_metadata_url="
+            )
+        return (yield from _refresh(client, url, current["refresh_token"], current))
     if (yield from _can_refetch(client)):
         return (yield from _refetch(client))
     if current is None:
