@@ -16,6 +16,7 @@ from typing import Any
 
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
+from .._core._issuer import check_issuer_template
 from .._core._token import OAuth2Token, is_secret_field
 from .._sources._shared import SharedValue
 from .._sources._source import TokenSource
@@ -79,6 +80,10 @@ class Client:
         known_options: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
+        # -- ID token checks for providers that bend OpenID Connect (README) --------------
+        self.issuer_template = check_issuer_template(kwargs.pop("issuer_template", None))
+        self.allow_id_token_without_nonce = bool(kwargs.pop("allow_id_token_without_nonce", False))
+        # ---------------------------------------------------------------------------------
         metadata, defaults = split_client_options(kwargs, known_options)
         self.client_id = client_id
         self.client_secret = client_secret
