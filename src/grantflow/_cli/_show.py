@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
 import requests
 
-from .._requests._redact import SENSITIVE_PARAMETERS
+from .._core._token import SENSITIVE_PARAMETERS
 from ._console import Style
 from ._jwt import decode_unverified, looks_like_jwt
 

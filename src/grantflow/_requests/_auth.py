@@ -9,11 +9,11 @@ from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
 from .._core._bearer import add_token, authorization_header, check_placement
+from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
-from ._redact import install_log_filter
 from ._retry import ARMED, Snapshot, armed_request, replay
 
 if TYPE_CHECKING:
