@@ -193,5 +193,6 @@ def validate_callback(
         expected_state=expected,
         issuer=client.metadata.get("issuer"),
         iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True,
+        unverifiable_iss_ok=client.accept_unverifiable_iss,
     )
     return callback, record
