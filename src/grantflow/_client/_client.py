@@ -16,7 +16,8 @@ from typing import Any
 
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
-from .._core._token import OAuth2Token, is_secret_field
+from .._core._secrets import is_secret_field
+from .._core._token import OAuth2Token
 from .._sources._shared import SharedValue
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore

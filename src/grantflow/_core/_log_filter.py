@@ -12,29 +12,33 @@ from __future__ import annotations
 import logging
 import re
 
-from ._secrets import MASK
-from ._token import SENSITIVE_PARAMETERS
+from ._secrets import MASK, is_secret_field
 
 __all__ = ["QueryRedactingFilter", "install_log_filter"]
 
 
 class QueryRedactingFilter(logging.Filter):
-    """Masks sensitive query parameters in the request lines urllib3 and httpx log."""
+    """Masks the values of credential query parameters (``is_secret_field``) in the
+    request lines urllib3 and httpx log."""
 
-    _PARAM = re.compile(
-        r"([?&](?:\w*_(?:token|secret)|" + "|".join(sorted(SENSITIVE_PARAMETERS)) + r")=)[^&\s\"']*"
-    )
+    _PARAM = re.compile(r"([?&])([^=&\s\"'#]+)=([^&\s\"'#]*)")
+
+    @staticmethod
+    def _mask_match(match: re.Match[str]) -> str:
+        if not is_secret_field(match.group(2)):
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}={MASK}"
 
     def _masked(self, arg: object) -> object:
         if type(arg).__name__ == "URL":
             arg = str(arg)  # httpx logs its URL objects: "HTTP Request: GET <url> ..."
-        return self._PARAM.sub(r"\1" + MASK, arg) if isinstance(arg, str) else arg
+        return self._PARAM.sub(self._mask_match, arg) if isinstance(arg, str) else arg
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
             record.args = tuple(self._masked(arg) for arg in record.args)
         if isinstance(record.msg, str) and "=" in record.msg:
-            record.msg = self._PARAM.sub(r"\1" + MASK, record.msg)
+            record.msg = self._PARAM.sub(self._mask_match, record.msg)
         return True
 
 

@@ -14,6 +14,7 @@ import httpx
 
 from .._core._bearer import HeaderCache, add_token, check_placement
 from .._core._http import HttpResponse
+from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow, Step
 from .._sources._source import TokenSource
@@ -64,6 +65,7 @@ class OAuth2Auth(httpx.Auth):
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
         self._headers = HeaderCache()
+        install_log_filter()  # httpx logs request URLs, a uri-placed token included
 
     @classmethod
     def _sharing(cls, client: Any, source: TokenSource) -> OAuth2Auth:

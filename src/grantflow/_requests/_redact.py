@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 import requests
 
-from .._core._log_filter import install_log_filter
 from .._core._secrets import redact_text
 
 __all__ = ["redact_exception"]
@@ -28,7 +27,3 @@ def redact_exception(
     if message == original:
         return exc
     return type(exc)(message, response=exc.response)
-
-
-# Installed when the requests driver loads, before any session logs a request.
-install_log_filter()
