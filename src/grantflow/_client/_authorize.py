@@ -24,7 +24,6 @@ from .._core._transport import check_secure_transport
 from .._flows._drive import Flow
 from ..errors import InvalidResponseError, MismatchingStateError
 from ._metadata import endpoint, ensure_metadata
-from ._prepare import insecure_transport_allowed
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -74,7 +73,7 @@ def create_authorization_url(
     ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1).
     """
     endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
-    check_secure_transport(endpoint_url, allow_insecure=insecure_transport_allowed())
+    check_secure_transport(endpoint_url)
     response_type = str(
         kwargs.pop("response_type", client.authorization_default("response_type", "code"))
     )
@@ -193,5 +192,6 @@ def validate_callback(
         expected_state=expected,
         issuer=client.metadata.get("issuer"),
         iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True,
+        unverifiable_iss_ok=client.accept_unverifiable_iss,
     )
     return callback, record

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
-from .._core._bearer import add_token, authorization_header, check_placement
+from .._core._bearer import HeaderCache, add_token, check_placement
 from .._core._http import HttpResponse
+from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow, Step
 from .._sources._source import TokenSource
@@ -63,6 +64,8 @@ class OAuth2Auth(httpx.Auth):
         self.client = client
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
+        self._headers = HeaderCache()
+        install_log_filter()  # httpx logs request URLs, a uri-placed token included
 
     @classmethod
     def _sharing(cls, client: Any, source: TokenSource) -> OAuth2Auth:
@@ -71,6 +74,7 @@ class OAuth2Auth(httpx.Auth):
         auth.client = client
         auth.retry_on_invalid_token = client.retry_on_invalid_token
         auth._source = source
+        auth._headers = HeaderCache()
         return auth
 
     @property
@@ -87,16 +91,34 @@ class OAuth2Auth(httpx.Auth):
     def token(self, value: dict[str, Any] | None) -> None:
         self._source.set(value)
 
-    def _apply(self, request: httpx.Request, token: OAuth2Token, original: tuple[Any, ...]) -> None:
+    def _header_only(self) -> bool:
+        """Whether the token goes in the header and no ``protected_request`` hook runs:
+        the common case, one header write and nothing to restore for a replay."""
+        client = self.client
+        return self.token_placement == "header" and (
+            client is None or not client._client.hooks.protected_request
+        )
+
+    def _put(self, request: httpx.Request, token: OAuth2Token) -> tuple[Any, ...] | None:
+        """Put ``token`` on a request that has none yet; return what a replay restores
+        first (None: the header is simply overwritten)."""
+        if self._header_only():
+            request.headers["Authorization"] = self._headers.value(token)
+            return None
+        original = request.url, request.headers.copy(), getattr(request, "_content", None)
+        self._apply(request, token, original)
+        return original
+
+    def _apply(
+        self, request: httpx.Request, token: OAuth2Token, original: tuple[Any, ...] | None
+    ) -> None:
         """Put ``token`` on ``request`` as it was before any token (RFC 6750 §2), then
         run the client's ``protected_request`` hooks."""
+        if original is None:
+            request.headers["Authorization"] = self._headers.value(token)
+            return
         url, headers, content = original
         hooks = self.client._client.hooks if self.client is not None else None
-        if self.token_placement == "header" and not (hooks and hooks.protected_request):
-            request.url = url
-            request.headers = httpx.Headers(headers)
-            request.headers["Authorization"] = authorization_header(token)
-            return
         body = content.decode("utf-8") if content else None
         new_url, new_headers, new_body = add_token(
             token, self.token_placement, str(url), dict(headers), body
@@ -115,10 +137,6 @@ class OAuth2Auth(httpx.Auth):
             request.headers["Content-Length"] = str(len(data))
             if self.token_placement == "body" and "Content-Type" not in request.headers:
                 request.headers["Content-Type"] = "application/x-www-form-urlencoded"
-
-    def _snapshot(self, request: httpx.Request) -> tuple[Any, ...]:
-        content = getattr(request, "_content", None)
-        return request.url, request.headers.copy(), content
 
     def _replay_flow(
         self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token
@@ -140,14 +158,16 @@ class OAuth2Auth(httpx.Auth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         client = self.client
-        token = self._source.token
-        if client is not None and not self._source.is_fresh(token, client.leeway):
-            token = client._run(client._client.current_token(self._source))
+        source = self._source
+        token = source._token  # the attribute behind .token: this runs on every request
+        if client is not None and not source.is_fresh(token, client._client.leeway):
+            token = client._run(client._client.current_token(source))
         if token is None:
             raise MissingTokenError(description=_NO_TOKEN)
-        original = self._snapshot(request)
-        self._apply(request, token, original)
+        original = self._put(request, token)
         response = yield request
+        if response.status_code != 401:
+            return
         flow = self._replay_flow(request, response, token)
         if flow is None:
             return
@@ -169,14 +189,16 @@ class OAuth2Auth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         client = self.client
-        token = self._source.token
-        if client is not None and not self._source.is_fresh(token, client.leeway):
-            token = await client._arun(client._client.current_token(self._source))
+        source = self._source
+        token = source._token
+        if client is not None and not source.is_fresh(token, client._client.leeway):
+            token = await client._arun(client._client.current_token(source))
         if token is None:
             raise MissingTokenError(description=_NO_TOKEN)
-        original = self._snapshot(request)
-        self._apply(request, token, original)
+        original = self._put(request, token)
         response = yield request
+        if response.status_code != 401:
+            return
         flow = self._replay_flow(request, response, token)
         if flow is None:
             return
