@@ -35,7 +35,9 @@ def test_authorization_code_flow_then_a_protected_request(
 
     authorization_endpoint, token_endpoint = _endpoints(op)
     client_id, client_secret, scope = CLIENT_ID, op.clients[CLIENT_ID]["client_secret"], "profile"
-    client = OAuth2Session(client_id, client_secret, scope=scope, redirect_uri=CALLBACK)
+    client = OAuth2Session(
+        client_id, client_secret, scope=scope, redirect_uri=CALLBACK, issuer=op.issuer
+    )
     uri, state = client.create_authorization_url(authorization_endpoint)
     authorization_response = follow(uri)
     token = client.fetch_token(token_endpoint, authorization_response=authorization_response)
@@ -45,17 +47,18 @@ def test_authorization_code_flow_then_a_protected_request(
     assert resp.status_code == 200 and resp.json()["client_id"] == client_id
 
 
-def test_openid_scope_without_an_issuer_is_a_clear_id_token_error(op: DevProvider) -> None:
-    """Deliberate (api.md §10): ID tokens are validated, so the issuer must be known."""
-    from grantflow import InvalidIDTokenError, OAuth2Session
+def test_openid_scope_without_an_issuer_is_a_clear_error(op: DevProvider) -> None:
+    """Deliberate (api.md §10): the callback's iss and the ID token are validated, so the
+    issuer must be known; the error says how to give it."""
+    from grantflow import InvalidResponseError, OAuth2Session
 
     authorization_endpoint, token_endpoint = _endpoints(op)
     secret = op.clients[CLIENT_ID]["client_secret"]
     client = OAuth2Session(CLIENT_ID, secret, scope="openid profile", redirect_uri=CALLBACK)
     uri, _ = client.create_authorization_url(authorization_endpoint)
-    with pytest.raises(InvalidIDTokenError) as info:
+    with pytest.raises(InvalidResponseError) as info:
         client.fetch_token(token_endpoint, authorization_response=follow(uri))
-    assert info.value.claim == "iss" and "server_metadata_url=" in str(info.value)
+    assert "server_metadata_url=" in str(info.value)
 
     # The documented fix: tell the session where the provider's metadata is.
     fixed = OAuth2Session(
@@ -70,32 +73,58 @@ def test_openid_scope_without_an_issuer_is_a_clear_id_token_error(op: DevProvide
     assert token["userinfo"]["iss"] == op.issuer
 
 
+def test_an_iss_the_client_cannot_check_needs_the_issuer(op: DevProvider) -> None:
+    """Deliberate: a callback's RFC 9207 ``iss`` is compared with the issuer, so a client
+    that knows none refuses it (a mix-up would pass unchecked); ``issuer=`` fixes it."""
+    from grantflow import InvalidResponseError, OAuth2Session
+
+    authorization_endpoint, token_endpoint = _endpoints(op)
+    secret = op.clients[CLIENT_ID]["client_secret"]
+    client = OAuth2Session(CLIENT_ID, secret, scope="profile", redirect_uri=CALLBACK)
+    uri, _ = client.create_authorization_url(authorization_endpoint)
+    with pytest.raises(InvalidResponseError, match="issuer="):
+        client.fetch_token(token_endpoint, authorization_response=follow(uri))
+
+    fixed = OAuth2Session(
+        CLIENT_ID, secret, scope="profile", redirect_uri=CALLBACK, issuer=op.issuer
+    )
+    uri, _ = fixed.create_authorization_url(authorization_endpoint)
+    token = fixed.fetch_token(token_endpoint, authorization_response=follow(uri))
+    assert token["access_token"]
+
+
 def test_callback_in_a_new_session_with_only_state_names_the_missing_code_verifier(
     op: DevProvider,
 ) -> None:
     """Deliberate (api.md §10: PKCE by default): the verifier must travel with the state.
 
-    The error comes before the token request, so the code is not spent: the session that
-    is given the verifier (from ``authorization_request``) still redeems it.
+    The request is sent as the best-known client sends it; the server's invalid_grant
+    then says that no code_verifier went with it, and what to pass.
     """
-    from grantflow import OAuth2Session
+    from grantflow import OAuth2Session, OAuthError
 
     authorization_endpoint, token_endpoint = _endpoints(op)
     secret = op.clients[CLIENT_ID]["client_secret"]
-    first = OAuth2Session(CLIENT_ID, secret, scope="profile", redirect_uri=CALLBACK)
+    first = OAuth2Session(
+        CLIENT_ID, secret, scope="profile", redirect_uri=CALLBACK, issuer=op.issuer
+    )
     uri, state = first.create_authorization_url(authorization_endpoint)
     record = first.authorization_request(state)
     authorization_response = follow(uri)
 
-    client = OAuth2Session(CLIENT_ID, secret, state=state, redirect_uri=CALLBACK)
-    with pytest.raises(ValueError, match="code_verifier=") as info:
+    client = OAuth2Session(CLIENT_ID, secret, state=state, redirect_uri=CALLBACK, issuer=op.issuer)
+    with pytest.raises(OAuthError, match="code_verifier=") as info:
         client.fetch_token(token_endpoint, authorization_response=authorization_response)
+    assert info.value.error == "invalid_grant"
     assert record["code_verifier"] not in str(info.value)
 
-    again = OAuth2Session(CLIENT_ID, secret, state=state, redirect_uri=CALLBACK)
+    # With the verifier, a fresh authorization is redeemed.
+    uri, state = first.create_authorization_url(authorization_endpoint)
+    record = first.authorization_request(state)
+    again = OAuth2Session(CLIENT_ID, secret, state=state, redirect_uri=CALLBACK, issuer=op.issuer)
     token = again.fetch_token(
         token_endpoint,
-        authorization_response=authorization_response,
+        authorization_response=follow(uri),
         code_verifier=record["code_verifier"],
     )
     assert token["access_token"]
@@ -116,7 +145,7 @@ def test_implicit_grant_reads_the_token_from_the_fragment(
         timeout=10,
     ).json()["access_token"]
 
-    client = OAuth2Session(CLIENT_ID, CLIENT_SECRET, redirect_uri=CALLBACK)
+    client = OAuth2Session(CLIENT_ID, CLIENT_SECRET, redirect_uri=CALLBACK, issuer=op.issuer)
     _, state = client.create_authorization_url(authorization_endpoint, response_type="token")
     authorization_response = (
         f"{CALLBACK}#access_token={issued}&state={state}&token_type=bearer&expires_in=3600"
@@ -197,7 +226,9 @@ def test_refresh_token_by_hand(op: DevProvider) -> None:
 
     _, token_endpoint = _endpoints(op)
     secret = op.clients[CLIENT_ID]["client_secret"]
-    client = OAuth2Session(CLIENT_ID, secret, scope="profile offline_access", redirect_uri=CALLBACK)
+    client = OAuth2Session(
+        CLIENT_ID, secret, scope="profile offline_access", redirect_uri=CALLBACK, issuer=op.issuer
+    )
     token = _code_flow_token(op, client)
     new_token = client.refresh_token(token_endpoint, refresh_token=token["refresh_token"])
     assert new_token["access_token"] != token["access_token"]
@@ -209,7 +240,9 @@ def test_auto_update_token_with_a_token_endpoint(op: DevProvider, api: Protected
 
     _, token_endpoint = _endpoints(op)
     secret = op.clients[CLIENT_ID]["client_secret"]
-    seed = OAuth2Session(CLIENT_ID, secret, scope="profile offline_access", redirect_uri=CALLBACK)
+    seed = OAuth2Session(
+        CLIENT_ID, secret, scope="profile offline_access", redirect_uri=CALLBACK, issuer=op.issuer
+    )
     expired = {**_code_flow_token(op, seed), "expires_at": 1}
     expired.pop("expires_in", None)
     calls: list[tuple[dict[str, object], str | None]] = []

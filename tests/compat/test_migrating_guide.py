@@ -66,6 +66,7 @@ def namespace(op: DevProvider, api: ProtectedAPI, tmp_path: Path) -> dict[str, A
         jwt_client_secret=op.clients["client-secret-jwt"]["client_secret"],
         authorization_endpoint=op.metadata["authorization_endpoint"],
         token_endpoint=op.metadata["token_endpoint"],
+        issuer=op.issuer,
         server_metadata_url=op.discovery_url,
         redirect_uri=CALLBACK,
         api_url=api.url,

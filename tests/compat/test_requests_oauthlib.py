@@ -34,7 +34,9 @@ def test_web_application_flow_with_authorization_url(op: DevProvider, api: Prote
     client_id, client_secret = CLIENT_ID, _secret(op)
     scope = ["profile", "offline_access"]
 
-    oauth = OAuth2Session(client_id, client_secret, redirect_uri=CALLBACK, scope=scope)
+    oauth = OAuth2Session(
+        client_id, client_secret, redirect_uri=CALLBACK, scope=scope, issuer=op.issuer
+    )
     authorization_url, state = oauth.authorization_url(
         authorization_base_url, access_type="offline", prompt="consent"
     )
@@ -50,7 +52,7 @@ def test_client_secret_given_to_fetch_token_is_refused_before_the_code_is_spent(
 ) -> None:
     token_url = op.metadata["token_endpoint"]
     client_secret = _secret(op)
-    oauth = OAuth2Session(CLIENT_ID, redirect_uri=CALLBACK, scope="profile")
+    oauth = OAuth2Session(CLIENT_ID, redirect_uri=CALLBACK, scope="profile", issuer=op.issuer)
     authorization_url, state = oauth.authorization_url(op.metadata["authorization_endpoint"])
     record = oauth.authorization_request(state)
     callback = follow(authorization_url)
@@ -60,7 +62,7 @@ def test_client_secret_given_to_fetch_token_is_refused_before_the_code_is_spent(
     assert client_secret not in str(info.value)
 
     # Nothing went out: the same code is still good for the session that holds the secret.
-    fixed = OAuth2Session(CLIENT_ID, client_secret, redirect_uri=CALLBACK)
+    fixed = OAuth2Session(CLIENT_ID, client_secret, redirect_uri=CALLBACK, issuer=op.issuer)
     token = fixed.fetch_token(
         token_url,
         authorization_response=callback,
@@ -134,7 +136,9 @@ def test_refresh_keywords_are_refused_naming_the_equivalent(
 def test_automatic_refresh_the_grantflow_way(op: DevProvider, api: ProtectedAPI) -> None:
     """The "recommended" refresh, renamed: token_endpoint= and update_token=."""
     secret = _secret(op)
-    seed = OAuth2Session(CLIENT_ID, secret, redirect_uri=CALLBACK, scope="profile offline_access")
+    seed = OAuth2Session(
+        CLIENT_ID, secret, redirect_uri=CALLBACK, scope="profile offline_access", issuer=op.issuer
+    )
     url, _ = seed.authorization_url(op.metadata["authorization_endpoint"], prompt="consent")
     token = dict(
         seed.fetch_token(op.metadata["token_endpoint"], authorization_response=follow(url))
@@ -160,7 +164,9 @@ def test_refresh_token_with_client_secret_is_refused_before_anything_is_sent(
     op: DevProvider,
 ) -> None:
     secret = _secret(op)
-    seed = OAuth2Session(CLIENT_ID, secret, redirect_uri=CALLBACK, scope="profile offline_access")
+    seed = OAuth2Session(
+        CLIENT_ID, secret, redirect_uri=CALLBACK, scope="profile offline_access", issuer=op.issuer
+    )
     url, _ = seed.authorization_url(op.metadata["authorization_endpoint"], prompt="consent")
     token = seed.fetch_token(op.metadata["token_endpoint"], authorization_response=follow(url))
     extra = {"client_id": CLIENT_ID, "client_secret": secret}
@@ -178,7 +184,9 @@ def test_refresh_token_with_client_secret_is_refused_before_anything_is_sent(
 def test_authorization_url_and_authorized_on_every_driver(
     driver: str, op: DevProvider, api: ProtectedAPI
 ) -> None:
-    client = make_client(driver, CLIENT_ID, _secret(op), redirect_uri=CALLBACK, scope="profile")
+    client = make_client(
+        driver, CLIENT_ID, _secret(op), redirect_uri=CALLBACK, scope="profile", issuer=op.issuer
+    )
     try:
         url, state = client.authorization_url(op.metadata["authorization_endpoint"])
         assert client.authorization_request(state)["code_verifier"]

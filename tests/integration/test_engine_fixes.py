@@ -51,13 +51,8 @@ def test_a_discovery_document_cannot_set_the_nonce_or_prompt_sent(wire: WireServ
 
 def test_a_constructor_state_is_good_for_one_callback(wire: WireServer) -> None:
     wire.script("/token", json_reply(TOKEN), json_reply(TOKEN))
-    # The request was made elsewhere without PKCE (with PKCE, code_verifier= is needed).
     with OAuth2Session(
-        "c",
-        state="s" * 32,
-        token_endpoint=wire.url("/token"),
-        redirect_uri="http://127.0.0.1/cb",
-        code_challenge_method=None,
+        "c", state="s" * 32, token_endpoint=wire.url("/token"), redirect_uri="http://127.0.0.1/cb"
     ) as s:
         callback = f"http://127.0.0.1/cb?code=abc&state={'s' * 32}"
         s.fetch_token(authorization_response=callback)

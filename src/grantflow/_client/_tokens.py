@@ -26,7 +26,13 @@ from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
 from .._flows._single import token_flow
 from .._sources._source import Lookup, TokenSource
-from ..errors import InvalidIDTokenError, InvalidResponseError, InvalidTokenError, MissingTokenError
+from ..errors import (
+    InvalidIDTokenError,
+    InvalidResponseError,
+    InvalidTokenError,
+    MissingTokenError,
+    OAuthError,
+)
 from ._authorize import consume, validate_callback
 from ._compat import check_token_request_keywords
 from ._join import join_renewal
@@ -72,6 +78,7 @@ def fetch_token(
     nonce = kwargs.pop("nonce", None)
     record: AuthorizationRequest | None = None
     callback: ValidatedCallback | None = None
+    verifier_unknown = False
     if authorization_response is not None:
         callback, record = yield from validate_callback(client, authorization_response, state)
         code = callback.code
@@ -83,7 +90,7 @@ def fetch_token(
                 # An implicit response (RFC 6749 §4.2.2): the token is in the callback.
                 return (yield from _implicit_token(client, callback, record, nonce))
             raise InvalidResponseError(description="the authorization response has no code")
-        _check_verifier_known(client, record, code_verifier)
+        verifier_unknown = _verifier_unknown(client, record, code_verifier)
     elif code is not None and state is not None:
         record = consume(client, state)
     grant = grant_type or guess_grant(kwargs, code, client.authorization_default("grant_type"))
@@ -95,9 +102,14 @@ def fetch_token(
     request = build_token_request(
         endpoint_url, grant, params, body=body, method=method, headers=headers
     )
-    token = yield from token_flow(
-        request, purpose="access_token", client_auth=client.client_auth(auth), options=options
-    )
+    try:
+        token = yield from token_flow(
+            request, purpose="access_token", client_auth=client.client_auth(auth), options=options
+        )
+    except OAuthError as exc:
+        if verifier_unknown and exc.error == "invalid_grant":
+            _add_verifier_hint(exc)
+        raise
     token = yield from check_token_id_token(
         client,
         token,
@@ -150,25 +162,28 @@ def _grant_params(
     return params
 
 
-def _check_verifier_known(
+def _verifier_unknown(
     client: Client, record: AuthorizationRequest | None, code_verifier: str | None
-) -> None:
-    """Refuse to redeem a code whose PKCE verifier this session cannot know.
+) -> bool:
+    """Whether a code is redeemed without the PKCE verifier its request may have carried.
 
     A callback checked against a ``state`` given by hand (the constructor's, or
     ``state=``) answers a request another session made; with PKCE on (the default) that
-    request carried a ``code_challenge`` and the server would refuse the code with
-    ``invalid_grant`` (RFC 7636 §4.6), after the code was spent.
+    request may have carried a ``code_challenge``, and the server then refuses the code
+    (RFC 7636 §4.6). The request is still sent: the other session may have sent none.
     """
-    if record is not None or code_verifier or not client.code_challenge_method:
-        return
-    raise ValueError(
-        "this callback answers an authorization request this session did not make, so "
-        "it does not know its PKCE code_verifier: pass code_verifier= (and nonce= for "
-        "OpenID) to fetch_token, as remembered by authorization_request(state) in the "
-        "session that made the URL; code_challenge_method=None if that request sent no "
-        "code_challenge"
+    return record is None and not code_verifier and bool(client.code_challenge_method)
+
+
+def _add_verifier_hint(exc: OAuthError) -> None:
+    """Say why an ``invalid_grant`` may have come: the verifier was not sent."""
+    hint = (
+        "no PKCE code_verifier was sent: this callback answers a request this session did "
+        "not make; pass code_verifier= (and nonce= for OpenID) as remembered by "
+        "authorization_request(state) in the session that made the URL"
     )
+    exc.description = f"{exc.description}; {hint}" if exc.description else hint
+    exc.args = (str(exc),)
 
 
 def token_from_fragment(
