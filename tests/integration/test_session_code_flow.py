@@ -315,6 +315,31 @@ def test_missing_iss_when_the_server_does_not_support_it_is_fine(wire: WireServe
     assert len(wire.to("/token")) == 1
 
 
+def test_an_iss_the_session_cannot_check_is_refused_unless_accepted(wire: WireServer) -> None:
+    # No issuer known: the iss cannot be compared, so a mix-up would pass unnoticed.
+    wire.script("/token", json_reply(TOKEN))
+    endpoints = {
+        "authorization_endpoint": wire.url("/authorize"),
+        "token_endpoint": wire.url("/token"),
+    }
+    with OAuth2Session("client-1", redirect_uri=REDIRECT, **endpoints) as s:
+        _, state = s.create_authorization_url()
+        with pytest.raises(InvalidResponseError) as caught:
+            s.fetch_token(
+                authorization_response=callback(code="c", state=state, iss="https://as.example")
+            )
+    assert "issuer=" in str(caught.value)
+    assert wire.to("/token") == []
+    with OAuth2Session(
+        "client-1", redirect_uri=REDIRECT, accept_unverifiable_iss=True, **endpoints
+    ) as s:
+        _, state = s.create_authorization_url()
+        s.fetch_token(
+            authorization_response=callback(code="c", state=state, iss="https://as.example")
+        )
+    assert len(wire.to("/token")) == 1
+
+
 def test_wrong_iss_is_reported_before_a_wrong_state(wire: WireServer) -> None:
     with _iss_session(wire, supported=True) as s:
         s.create_authorization_url()

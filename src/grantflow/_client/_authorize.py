@@ -25,7 +25,6 @@ from ..errors import InvalidResponseError, MismatchingStateError
 from ._jarm import is_jwt_response_mode, verified_jarm_params
 from ._metadata import endpoint, ensure_metadata
 from ._par import authorization_url_for
-from ._prepare import insecure_transport_allowed
 from ._profile import FAPI2
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def create_authorization_url(
     """
     pushed = kwargs.pop("pushed", None)
     endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
-    check_secure_transport(endpoint_url, allow_insecure=insecure_transport_allowed())
+    check_secure_transport(endpoint_url)
     response_type = str(
         kwargs.pop("response_type", client.authorization_default("response_type", "code"))
     )
@@ -208,5 +207,6 @@ def validate_callback(
         # FAPI 2.0 Security Profile §5.3.2.2: iss is required in every callback.
         iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True
         or client.profile == FAPI2,
+        unverifiable_iss_ok=client.accept_unverifiable_iss,
     )
     return callback, record

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
-from .._core._token import OAuth2Token, is_secret_field
+from .._core._issuer import check_issuer_template
+from .._core._secrets import is_secret_field
+from .._core._token import OAuth2Token
 from .._sources._shared import SharedValue
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
@@ -81,10 +83,15 @@ class Client:
         token_store: TokenStore | None = None,
         retry_on_invalid_token: bool = True,
         id_token_signed_response_alg: str | None = None,
+        accept_unverifiable_iss: bool = False,
         known_options: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         features = take_sender_constraint_options(kwargs)
+        # -- ID token checks for providers that bend OpenID Connect (README) --------------
+        self.issuer_template = check_issuer_template(kwargs.pop("issuer_template", None))
+        self.allow_id_token_without_nonce = bool(kwargs.pop("allow_id_token_without_nonce", False))
+        # ---------------------------------------------------------------------------------
         metadata, defaults = split_client_options(kwargs, known_options)
         self.client_id = client_id
         self.client_secret = client_secret
@@ -101,6 +108,8 @@ class Client:
         self.code_challenge_method = code_challenge_method
         self.retry_on_invalid_token = bool(retry_on_invalid_token)
         self.id_token_signed_response_alg = id_token_signed_response_alg
+        # A callback's RFC 9207 iss with no issuer to compare it to is refused unless set.
+        self.accept_unverifiable_iss = bool(accept_unverifiable_iss)
         # Server metadata (given, then discovered) and the client's own defaults are kept
         # apart: a discovery document must never set the nonce or prompt we send.
         self.metadata: dict[str, Any] = dict(metadata)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow
 from ._client import Client
+from ._compat import RequestsOAuthlibNames
 from ._forward import Forward
 
 __all__ = ["OAuthMethods"]
@@ -22,7 +23,7 @@ __all__ = ["OAuthMethods"]
 T = TypeVar("T")
 
 
-class OAuthMethods:
+class OAuthMethods(RequestsOAuthlibNames):
     """``fetch_token`` & co. for a driver that defines ``_drive`` and ``_split_options``.
 
     The return types are those of a sync driver; the async client declares its own.

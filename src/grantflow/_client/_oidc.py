@@ -95,7 +95,8 @@ def id_token_rules(client: Client, **overrides: Any) -> Flow[IDTokenRules]:
     from .._core._id_token import IDTokenRules
 
     yield from ensure_metadata(client, missing="issuer" not in client.metadata)
-    issuer = client.metadata.get("issuer")
+    # With an issuer template (multi-tenant providers) the template stands for the issuer.
+    issuer = client.metadata.get("issuer") or client.issuer_template
     if not issuer:
         raise InvalidIDTokenError(
             "iss",
@@ -123,6 +124,7 @@ def id_token_rules(client: Client, **overrides: Any) -> Flow[IDTokenRules]:
             client.metadata.get("id_token_signing_alg_values_supported"),
         ),
         leeway=client.leeway if leeway is None else int(leeway),
+        issuer_template=client.issuer_template,
         **overrides,
     )
 
@@ -200,6 +202,9 @@ def check_token_id_token(
         code=code,
         previous_claims=bound_to if bound_to is not None else previous_claims,
         allow_none_alg=client.id_token_signed_response_alg == "none" and not front_channel,
+        # The opt-in for providers that drop the nonce covers the token endpoint's ID
+        # token only: a front-channel one without a nonce could be replayed (§3.2.2.11).
+        allow_missing_nonce=client.allow_id_token_without_nonce and not front_channel,
     )
     claims = yield from _validate(client, str(id_token), rules)
     if previous_claims is not None:

@@ -18,7 +18,6 @@ from .._core._transport import check_secure_transport
 from .._flows._drive import Flow, Send
 from ._dpop import send_with_proof
 from ._metadata import endpoint, ensure_metadata
-from ._prepare import insecure_transport_allowed
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -50,7 +49,7 @@ def authorization_url_for(
     if not push:
         return build_authorization_url(endpoint_url, params)
     par_url = yield from endpoint(client, "pushed_authorization_request_endpoint")
-    check_secure_transport(par_url, allow_insecure=insecure_transport_allowed())
+    check_secure_transport(par_url)
     # RFC 9126 §2.1: client_id is an authorization parameter, sent even when the client
     # authenticates with Basic (some servers refuse the push without it).
     request = build_par_request(par_url, params)

@@ -9,7 +9,6 @@ carries that are secret are collected, so error messages can be scrubbed of them
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "WireRequest",
     "check_client_auth",
-    "insecure_transport_allowed",
     "needs_certificate",
     "prepare",
 ]
@@ -35,13 +33,6 @@ _NO_CERTIFICATE = (
     "tls_client_auth / self_signed_tls_client_auth need a client certificate: "
     "pass cert=(cert_file, key_file) (RFC 8705 §2)"
 )
-_FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
-
-
-def insecure_transport_allowed() -> bool:
-    """Whether ``GRANTFLOW_INSECURE_TRANSPORT`` is set (read at every call, api.md §9)."""
-    value = os.environ.get("GRANTFLOW_INSECURE_TRANSPORT")
-    return value is not None and value.strip().lower() not in _FALSE_VALUES
 
 
 class WireRequest:
@@ -90,7 +81,7 @@ def prepare(
     """The wire form of ``step``; ``owner`` is what client-auth callables receive as
     their ``client`` (the session or httpx client, as in api.md §2)."""
     req = step.request
-    check_secure_transport(req.url, allow_insecure=insecure_transport_allowed())
+    check_secure_transport(req.url)
     if step.client_auth is not None and needs_certificate(step.client_auth) and not has_certificate:
         raise ValueError(_NO_CERTIFICATE)
     url, headers = req.url, dict(req.headers)

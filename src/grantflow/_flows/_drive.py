@@ -17,7 +17,6 @@ The steps:
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -168,7 +167,7 @@ async def arun_step(
         await sleep(step.seconds)
         return None
     reply = step.func(*step.args, **step.kwargs)
-    if inspect.isawaitable(reply):
+    if isinstance(reply, Awaitable):
         reply = await reply
     return reply
 

@@ -23,7 +23,11 @@ def json_get_flow(
     return parse_json_object(response, what)
 
 
-def discovery_flow(url: str, expected_issuer: str | None) -> Flow[dict[str, Any]]:
+def discovery_flow(
+    url: str, expected_issuer: str | None, issuer_template: str | None = None
+) -> Flow[dict[str, Any]]:
     """Fetch and validate a discovery document (OpenID Discovery §4, RFC 8414 §3)."""
     document = yield from json_get_flow(url, "discovery endpoint")
-    return validate_metadata(document, url=url, expected_issuer=expected_issuer)
+    return validate_metadata(
+        document, url=url, expected_issuer=expected_issuer, issuer_template=issuer_template
+    )

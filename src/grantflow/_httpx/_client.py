@@ -141,6 +141,8 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
         parse_id_token: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
         userinfo: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
         create_logout_url: Callable[..., Awaitable[str]]  # type: ignore[assignment]
+        # requests-oauthlib's name: answers like create_authorization_url below.
+        authorization_url: Callable[..., Any]
 
     def create_authorization_url(
         self,

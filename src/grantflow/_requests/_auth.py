@@ -9,12 +9,12 @@ from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
 from .._client._dpop import is_dpop_token, resource_proof
-from .._core._bearer import add_token, authorization_header, check_placement
+from .._core._bearer import HeaderCache, add_token, check_placement
+from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
-from ._redact import install_log_filter
 from ._retry import ARMED, Snapshot, armed_request, replay
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["OAuth2Auth"]
 
 #: The empty header cache: no access token is ever identical to this sentinel.
-_NO_HEADER: tuple[Any, Any, str] = (object(), object(), "")
 
 
 class OAuth2Auth(AuthBase):
@@ -54,7 +53,7 @@ class OAuth2Auth(AuthBase):
         # A token may go in the query (token_placement="uri"): urllib3's DEBUG lines
         # must not show it, whether or not a session was ever built.
         install_log_filter()
-        self._header: tuple[Any, Any, str] = _NO_HEADER
+        self._headers = HeaderCache()
 
     @classmethod
     def _sharing(
@@ -68,7 +67,7 @@ class OAuth2Auth(AuthBase):
         auth.retry_on_invalid_token = client.retry_on_invalid_token
         auth._source = source
         auth._replay_by_hook = replay_by_hook
-        auth._header = _NO_HEADER
+        auth._headers = HeaderCache()
         return auth
 
     @property
@@ -91,8 +90,9 @@ class OAuth2Auth(AuthBase):
         client = self.client
         source = self._source
         token = source._token  # the attribute behind .token: this runs on every request
-        # A fresh token is read without a lock or any call into the session.
-        if client is not None and not source.is_fresh(token, client.leeway):
+        # A fresh token is read without a lock or any call into the session (leeway
+        # from the client itself: the session's forwarding descriptor costs more).
+        if client is not None and not source.is_fresh(token, client._client.leeway):
             token = client._current_token(source)
         if token is None:
             raise MissingTokenError(
@@ -108,7 +108,7 @@ class OAuth2Auth(AuthBase):
                 # What register_hook does, without its per-call Callable check.
                 r.hooks["response"].append(self._on_response)
         if fast:
-            value = r.headers["Authorization"] = self._authorization(token)
+            value = r.headers["Authorization"] = self._headers.value(token)
             if value[0] == "D" and client is not None:  # "DPoP ...": RFC 9449 §7.1
                 r.headers["DPoP"] = resource_proof(
                     client._client, r.method or "", r.url or "", token
@@ -153,25 +153,12 @@ class OAuth2Auth(AuthBase):
             client is None or not client._client.hooks.protected_request
         )
 
-    def _authorization(self, token: OAuth2Token) -> str:
-        """The ``Authorization`` value for ``token``, rebuilt only when its access token or
-        type is another object than last time (the same two objects give the same value;
-        the tuple is swapped whole, so threads never see half of it)."""
-        access_token = token.get("access_token")
-        token_type = token.get("token_type")
-        cached = self._header
-        if cached[0] is access_token and cached[1] is token_type:
-            return cached[2]
-        value = authorization_header(token)
-        self._header = (access_token, token_type, value)
-        return value
-
     def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
         """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
         client = self.client
         dpop = client is not None and is_dpop_token(token)
         if self._header_only():
-            r.headers["Authorization"] = self._authorization(token)
+            r.headers["Authorization"] = self._headers.value(token)
             if dpop and client is not None:
                 r.headers["DPoP"] = resource_proof(
                     client._client, r.method or "", r.url or "", token
