@@ -106,10 +106,14 @@ class OAuth2Auth(httpx.Auth):
 
     def _put(self, request: httpx.Request, token: OAuth2Token) -> tuple[Any, ...] | None:
         """Put ``token`` on a request that has none yet; return what a replay restores
-        first (None: the header is simply overwritten)."""
-        if self._header_only() and not self._is_dpop(token):
-            request.headers["Authorization"] = self._headers.value(token)
-            return None
+        first: None or ``()`` when the headers are simply overwritten (``()``: a DPoP
+        token, whose responses may bring a nonce to remember)."""
+        if self._header_only():
+            value = request.headers["Authorization"] = self._headers.value(token)
+            if value[0] != "D" or self.client is None:  # not "DPoP ..." (RFC 9449 §7.1)
+                return None
+            self._add_proof(request, token)
+            return ()
         original = request.url, request.headers.copy(), getattr(request, "_content", None)
         self._apply(request, token, original)
         return original
@@ -119,9 +123,9 @@ class OAuth2Auth(httpx.Auth):
     ) -> None:
         """Put ``token`` on ``request`` as it was before any token (RFC 6750 §2), then
         run the client's ``protected_request`` hooks."""
-        if original is None:
+        if not original:
             request.headers["Authorization"] = self._headers.value(token)
-            if self._is_dpop(token):  # a Bearer token renewed as a DPoP one
+            if self._is_dpop(token):
                 self._add_proof(request, token)
             return
         url, headers, content = original

@@ -119,8 +119,13 @@ class OAuth2Auth(AuthBase):
 
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         """The response hook: one replay after an ``invalid_token`` 401 (``_retry``)."""
-        if response.status_code != 401 and not self._dpop_nonce_news(response):
-            return response
+        if response.status_code != 401:
+            client = self.client
+            # Only a DPoP nonce (RFC 9449 §9) makes another answer the replay flow's.
+            if client is None or client._client.dpop_key is None:
+                return response
+            if "DPoP-Nonce" not in response.headers:
+                return response
         # Inside requests' send: a redirected request is a copy, never armed.
         request = armed_request(response, by_hook=True)
         client = self.client
@@ -134,15 +139,6 @@ class OAuth2Auth(AuthBase):
             client,
             self._source,
             self._apply,
-        )
-
-    def _dpop_nonce_news(self, response: requests.Response) -> bool:
-        """Whether ``response`` brings a DPoP nonce for the replay flow to remember."""
-        client = self.client
-        return (
-            client is not None
-            and client._client.dpop_key is not None
-            and "DPoP-Nonce" in response.headers
         )
 
     def _header_only(self) -> bool:
