@@ -12,7 +12,7 @@ import pytest
 
 pytest_plugins = ["grantflow.testing"]
 
-_REDIS_FIXTURES = frozenset({"redis_server", "own_redis"})
+_REDIS_FIXTURES = frozenset({"redis_server", "own_redis", "redis_cluster", "redis_sentinel"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

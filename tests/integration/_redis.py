@@ -12,7 +12,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,18 +56,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(directory: Path) -> RedisServer:
-    """Spawn ``redis-server`` and return once it answers PING."""
+def start(directory: Path, port: int | None = None, extra: Sequence[str] = ()) -> RedisServer:
+    """Spawn ``redis-server`` (on ``port``, a free one by default, with ``extra``
+    arguments) and return once it answers PING."""
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is not installed (CI=true needs it)", pytrace=False)
         pytest.skip("redis-server is not installed")
-    port = free_port()
+    port = port or free_port()
     log = (directory / "redis.log").open("wb")
     arguments = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
     process = subprocess.Popen(
-        [binary, *arguments, "--save", "", "--appendonly", "no"],
+        [binary, *arguments, "--save", "", "--appendonly", "no", *extra],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -51,9 +51,12 @@ class Counts:
 class TokenServer:
     """The server's state; :func:`running` starts and stops its HTTP front."""
 
-    def __init__(self, delay: float = 0.1, revoke_on_reuse: bool = True) -> None:
+    def __init__(
+        self, delay: float = 0.1, revoke_on_reuse: bool = True, access_ttl: int = ACCESS_TTL_S
+    ) -> None:
         self.delay = delay
         self.revoke_on_reuse = revoke_on_reuse
+        self.access_ttl = access_ttl
         self.url = ""
         self._lock = threading.Lock()
         self._counts = Counts()
@@ -151,11 +154,11 @@ class TokenServer:
 
     def _new_token_locked(self, family: str, refresh: bool) -> dict[str, Any]:
         access = "at-" + secrets.token_urlsafe(12)
-        self._access[access] = (time.time() + ACCESS_TTL_S, family)
+        self._access[access] = (time.time() + self.access_ttl, family)
         token: dict[str, Any] = {
             "access_token": access,
             "token_type": "Bearer",
-            "expires_in": ACCESS_TTL_S,
+            "expires_in": self.access_ttl,
         }
         if refresh:
             rt = "rt-" + secrets.token_urlsafe(12)
@@ -277,9 +280,12 @@ def server_fixture() -> Iterator[TokenServer]:
 
 
 @contextmanager
-def running(delay: float = 0.1, revoke_on_reuse: bool = True) -> Iterator[TokenServer]:
-    """Start a :class:`TokenServer` on a free loopback port; stop it on exit."""
-    state = TokenServer(delay, revoke_on_reuse)
+def running(
+    delay: float = 0.1, revoke_on_reuse: bool = True, access_ttl: int = ACCESS_TTL_S
+) -> Iterator[TokenServer]:
+    """Start a :class:`TokenServer` on a free loopback port (its access tokens live
+    ``access_ttl`` seconds); stop it on exit."""
+    state = TokenServer(delay, revoke_on_reuse, access_ttl)
     server = _Server(state)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})

@@ -260,18 +260,16 @@ class TokenSource:
     async def _arenew(
         self, current: OAuth2Token | None, leeway: int, renew: AsyncRenewer
     ) -> Lookup:
-        """:meth:`_renew` for async callers: the store's lock and I/O run in a thread
-        (a file or Redis lock may block), the renewal itself on the event loop."""
-        import asyncio
+        """:meth:`_renew` for async callers: the store's lock and I/O are awaited (through
+        the store's asyncio path, or in threads), the renewal itself runs on the event loop."""
+        from .._stores._async import asynchronous
 
-        store = self._store
-        if isinstance(store, MemoryTokenStore):
+        if isinstance(self._store, MemoryTokenStore):
             # One process: the flight above already serialises this loop's tasks.
             return self._publish(current, await renew(current))
-        lock = store.lock()
-        await asyncio.to_thread(lock.__enter__)
-        try:
-            stored = await asyncio.to_thread(store.load)
+        store = asynchronous(self._store)
+        async with store.lock():
+            stored = await store.load()
             if stored is not None:
                 candidate = OAuth2Token(stored)
                 if self.is_fresh(candidate, leeway):
@@ -279,11 +277,8 @@ class TokenSource:
                     return Lookup(candidate)
                 current = candidate
             new = await renew(current)
-            await asyncio.to_thread(store.save, new)
+            await store.save(new)
             return self._publish(current, new, saved=True)
-        finally:
-            # Released even when this task is cancelled meanwhile.
-            await asyncio.shield(asyncio.to_thread(lock.__exit__, None, None, None))
 
     def _publish(
         self, previous: OAuth2Token | None, new: OAuth2Token, *, saved: bool = False

@@ -2,16 +2,23 @@
 
 The token is stored as JSON under a namespaced key with a TTL, so abandoned tokens go
 away by themselves. ``lock()`` is a Redis lock with an expiry: a holder that crashes
-mid-renewal blocks the fleet only until the lock expires. ``redis`` is imported when a
-store is built, never by ``import grantflow``.
+mid-renewal, or loses its server in a failover, blocks the fleet only until the lock
+expires. The lock's key carries the token key as a hash tag, so on Redis Cluster both
+live in one hash slot, on one master, and fail over together. ``redis`` is imported when
+a store is built, never by ``import grantflow``.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
 from typing import Any
 
 from .._core._token import MAX_EPOCH
@@ -27,12 +34,17 @@ DEFAULT_RENEWABLE_TTL_S = 30 * 24 * 3600
 class RedisTokenStore:
     """Keeps the token under ``namespace + key`` in Redis; ``lock()`` is a distributed lock.
 
-    ``client`` is a ``redis.Redis``; its ``socket_timeout``, ``socket_connect_timeout``
-    and ``retry`` policy decide how soon an unreachable server is reported. ``ttl`` fixes the
-    key's TTL in seconds; by default a token without a refresh token lives until its
-    ``expires_at`` and any other for 30 days. ``lock_expiry`` is how long a lock holder
-    may take before the lock frees itself; ``lock_timeout`` bounds the wait for it. Redis
-    failures become :class:`~grantflow.errors.TokenStoreError`.
+    ``client`` is a ``redis.Redis``, a ``redis.cluster.RedisCluster`` or a Sentinel's
+    ``master_for(...)`` client; its ``socket_timeout``, ``socket_connect_timeout`` and
+    ``retry`` policy decide how soon an unreachable server is reported (under Sentinel,
+    give it a retry policy that outlasts a failover). ``async_client`` is the same server
+    through ``redis.asyncio``: async clients then renew through it instead of running the
+    blocking calls in threads. ``ttl`` fixes the key's TTL in seconds; by default a token
+    without a refresh token lives until its ``expires_at`` and any other for 30 days.
+    ``lock_expiry`` is how long a lock holder may take before the lock frees itself;
+    ``lock_timeout`` bounds the wait for it. Redis failures become
+    :class:`~grantflow.errors.TokenStoreError`; a lock that cannot be released is only
+    warned about, since it frees itself after ``lock_expiry``.
     """
 
     def __init__(
@@ -44,6 +56,7 @@ class RedisTokenStore:
         ttl: int | None = None,
         lock_expiry: float = 30.0,
         lock_timeout: float = 60.0,
+        async_client: Any = None,
     ) -> None:
         try:
             import redis.exceptions
@@ -57,8 +70,9 @@ class RedisTokenStore:
         self._errors: tuple[type[BaseException], ...] = (redis.exceptions.RedisError,)
         self._lock_error: type[BaseException] = redis.exceptions.LockError
         self.client = client
+        self.async_client = async_client
         self.key = f"{namespace}{key}"
-        self.lock_key = f"{self.key}:lock"
+        self.lock_key = lock_key_for(self.key)
         self.ttl = ttl
         self.lock_expiry = lock_expiry
         self.lock_timeout = lock_timeout
@@ -89,40 +103,51 @@ class RedisTokenStore:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         with self._translated("lock"):
-            lock = self.client.lock(
-                self.lock_key,
-                timeout=self.lock_expiry,
-                sleep=0.01,
-                blocking_timeout=self.lock_timeout,
-                thread_local=False,
-            )
+            lock = self.client.lock(self.lock_key, **self._lock_options())
             acquired = lock.acquire()
         if not acquired:
-            raise TokenStoreError(
-                description=f"timed out after {self.lock_timeout:g} s waiting for the lock "
-                f"{self.lock_key!r}"
-            )
+            raise self._lock_timed_out()
         try:
             yield
         finally:
-            self._release(lock)
+            try:
+                lock.release()
+            except self._errors as exc:
+                self._warn_unreleased(exc)
 
-    def _release(self, lock: Any) -> None:
-        try:
-            lock.release()
-        except self._lock_error:
+    def asynchronous(self) -> _AsyncRedisStore | None:
+        """The asyncio path through ``async_client``; None without one (threads are used)."""
+        return _AsyncRedisStore(self) if self.async_client is not None else None
+
+    def _lock_options(self) -> dict[str, Any]:
+        return {
+            "timeout": self.lock_expiry,
+            "sleep": 0.01,
+            "blocking_timeout": self.lock_timeout,
+            "thread_local": False,
+        }
+
+    def _lock_timed_out(self) -> TokenStoreError:
+        return TokenStoreError(
+            description=f"timed out after {self.lock_timeout:g} s waiting for the lock "
+            f"{self.lock_key!r}"
+        )
+
+    def _warn_unreleased(self, exc: BaseException) -> None:
+        """A lock we cannot release frees itself after ``lock_expiry``: a warning, since
+        the renewal it guarded is done (or its own error is the one to report)."""
+        if isinstance(exc, self._lock_error):
             # Our lock expired while we held it: another process may have renewed too.
-            warnings.warn(
-                f"the Redis lock {self.lock_key!r} expired before its holder finished; "
-                "raise lock_expiry above the token endpoint's response time",
-                RuntimeWarning,
-                stacklevel=2,
+            message = (
+                "expired before its holder finished; raise lock_expiry above the "
+                "token endpoint's response time"
             )
-        except self._errors as exc:
-            raise TokenStoreError(
-                description=f"cannot release the Redis lock {self.lock_key!r} "
-                f"({type(exc).__name__})"
-            ) from exc
+        else:
+            message = (
+                f"could not be released ({type(exc).__name__}); it frees itself "
+                f"within {self.lock_expiry:g} s"
+            )
+        warnings.warn(f"the Redis lock {self.lock_key!r} {message}", RuntimeWarning, stacklevel=3)
 
     def _ttl_for(self, token: dict[str, Any]) -> int:
         if self.ttl is not None:
@@ -151,3 +176,66 @@ class RedisTokenStore:
 
     def __repr__(self) -> str:
         return f"RedisTokenStore(key={self.key!r})"
+
+
+class _AsyncRedisStore:
+    """A :class:`RedisTokenStore` through its ``redis.asyncio`` client: nothing blocks the
+    event loop or holds an executor thread while the lock is awaited."""
+
+    def __init__(self, store: RedisTokenStore) -> None:
+        self._store = store
+        self._client = store.async_client
+
+    async def load(self) -> dict[str, Any] | None:
+        store = self._store
+        with store._translated("read"):
+            raw = await self._client.get(store.key)
+        if raw is None:
+            return None
+        return decode_token(raw, f"the Redis key {store.key!r}")
+
+    async def save(self, token: dict[str, Any]) -> None:
+        store = self._store
+        data = encode_token(token)
+        with store._translated("write"):
+            await self._client.set(store.key, data, ex=store._ttl_for(token))
+
+    def lock(self) -> AbstractAsyncContextManager[None]:
+        return self._locked()
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        import asyncio
+
+        store = self._store
+        with store._translated("lock"):
+            lock = self._client.lock(store.lock_key, **store._lock_options())
+            acquired = await lock.acquire()
+        if not acquired:
+            raise store._lock_timed_out()
+        try:
+            yield
+        finally:
+            try:
+                # Released even when the renewal's task is cancelled meanwhile.
+                await asyncio.shield(lock.release())
+            except store._errors as exc:
+                store._warn_unreleased(exc)
+
+
+def lock_key_for(key: str) -> str:
+    """The key of ``key``'s lock, in the same Redis Cluster hash slot.
+
+    Redis Cluster hashes only the text between the first ``{`` and the next ``}`` when
+    it is not empty (a hash tag), else the whole key. A key with a hash tag keeps it
+    with a suffix; any other becomes the hash tag of its lock's key.
+    """
+    start = key.find("{")
+    if start != -1 and key.find("}", start + 1) > start + 1:
+        return f"{key}:lock"
+    if "}" in key:
+        raise ValueError(
+            "a Redis token key may hold '}' only to close a hash tag ('{tag}'); "
+            "the lock's key could not share its hash slot"
+        )
+    return f"{{{key}}}:lock"
