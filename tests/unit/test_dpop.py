@@ -192,7 +192,13 @@ BAD_KEYS: list[tuple[str, Callable[[], object], str | None, type[Exception], str
     ("none_alg", lambda: ec.generate_private_key(ec.SECP256R1()), "none", ValueError, "none"),
     ("hmac_key", lambda: OctKey.import_key(b"s" * 32), None, ValueError, "HMAC"),
     ("alg_for_other_key_type", ed25519.Ed25519PrivateKey.generate, "ES256", ValueError, "EC"),
-    ("public_key", lambda: ECKey.generate_key("P-256").as_dict(), None, ValueError, "private"),
+    (
+        "public_key",
+        lambda: ECKey.generate_key("P-256").as_dict(private=False),
+        None,
+        ValueError,
+        "private",
+    ),
     ("jwk_set_without_alg", lambda: {"keys": []}, None, ValueError, "alg="),
     (
         "curve_without_alg",

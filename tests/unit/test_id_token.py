@@ -14,8 +14,8 @@ import warnings
 from typing import Any
 
 import pytest
+from joserfc import errors as jose_errors
 from joserfc import jws
-from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 
@@ -27,6 +27,9 @@ from grantflow._core._id_token import (
 )
 from grantflow._core._jwks import needs_refresh, parse_jwks
 from grantflow.errors import InvalidIDTokenError, OAuthError
+
+# joserfc's warnings are SecurityWarning (a UserWarning) from 1.1 on, plain UserWarning before.
+SecurityWarning: type[Warning] = getattr(jose_errors, "SecurityWarning", UserWarning)
 
 NOW = 1_700_000_000
 ISSUER = "https://op.example"
