@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from compat._support import CALLBACK, ProtectedAPI, follow, protected_api
 
 from grantflow.testing import DevProvider
@@ -36,6 +37,12 @@ def api(op: DevProvider) -> Iterator[ProtectedAPI]:
     """An API that accepts the provider's active tokens only."""
     with protected_api(op) as running:
         yield running
+
+
+def _user_agent(url: str) -> None:
+    """Play the whole browser: follow every redirect, the loopback callback included."""
+    with requests.Session() as agent:
+        agent.get(url, timeout=10).raise_for_status()
 
 
 @pytest.fixture
@@ -75,5 +82,6 @@ def page_namespace(
         "api_url": api.url,
         "service_account_file": str(account),
         "browser": follow,
+        "open_browser": _user_agent,
         "workdir": tmp_path,
     }
