@@ -33,7 +33,9 @@ _ARROW = re.compile(
     r"^(?P<src>[^\s:>-][^:>]*?)\s*(?P<arrow>-->>|->>|-->|->|--x|-x|--\)|-\))\s*"
     r"(?P<activate>[+-]?)(?P<dst>[^:]+?)\s*:\s*(?P<text>.*)$"
 )
-_NOTE = re.compile(r"^note\s+(?P<where>over|left of|right of)\s+(?P<who>[^:]+?)\s*:\s*(?P<text>.*)$", re.I)
+_NOTE = re.compile(
+    r"^note\s+(?P<where>over|left of|right of)\s+(?P<who>[^:]+?)\s*:\s*(?P<text>.*)$", re.I
+)
 _PARTICIPANT = re.compile(r"^(?:participant|actor)\s+(?P<id>\S+?)(?:\s+as\s+(?P<label>.+))?$")
 
 
@@ -168,7 +170,7 @@ def _text(x: float, y: float, text: str, anchor: str = "middle", cls: str = "") 
     for i, line in enumerate(_lines(text)):
         out.append(
             f'<text x="{x:.1f}" y="{y + i * _LINE:.1f}" text-anchor="{anchor}"'
-            f'{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{html.escape(line)}</text>'
+            f"{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}>{html.escape(line)}</text>"
         )
     return "".join(out)
 
@@ -211,7 +213,7 @@ def render(source: str, title: str = "Sequence diagram") -> str:
                     f"{style}{marker}/>"
                 )
                 if "x" in step.arrow:
-                    parts.append(_text(x2, yy + 5, "×"))
+                    parts.append(_text(x2, yy + 5, "\u00d7"))
                 y += height + 20
         elif step.kind == "note":
             width = _width(step.text) + 2 * _PAD
@@ -249,7 +251,9 @@ def render(source: str, title: str = "Sequence diagram") -> str:
                 ' class="gf-block" rx="2"/>'
                 f'<text x="{x0 + 6:.1f}" y="{top + 16:.1f}" text-anchor="start"'
                 f' class="gf-block-kind">{kind}</text>'
-                + _text(x0 + 14 + len(kind) * _CHAR, top + 16, f"[{text}]", "start", "gf-block-text")
+                + _text(
+                    x0 + 14 + len(kind) * _CHAR, top + 16, f"[{text}]", "start", "gf-block-text"
+                )
                 * bool(text)
             )
             y += 12
@@ -293,7 +297,9 @@ def render(source: str, title: str = "Sequence diagram") -> str:
     )
 
 
-def _fence(source: str, language: str, class_name: str, options: Any, md: Any, **kwargs: Any) -> str:
+def _fence(
+    source: str, language: str, class_name: str, options: Any, md: Any, **kwargs: Any
+) -> str:
     """pymdownx.superfences' custom-fence formatter for ``mermaid`` blocks."""
     try:
         svg = render(source)

@@ -16,7 +16,10 @@ from typing import Any
 
 __all__ = ["on_page_markdown"]
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<lang>[\w+-]+) (?P<kind>run|fragment)[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<lang>[\w+-]+) (?P<kind>run|fragment)[ \t]*$",
+    re.MULTILINE,
+)
 
 
 def _plain(match: re.Match[str]) -> str:

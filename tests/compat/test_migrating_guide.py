@@ -1,8 +1,8 @@
 """The *After* snippets of docs/migrating.md run, as shown, against the development provider.
 
 A fenced block whose info string is ``python run`` is executed in a fresh namespace
-holding the names the guide says stand for your own values; the *Before* blocks (``python fragment``)
-are another library's code and are only checked to parse.
+holding the names the guide says stand for your own values; the *Before* blocks
+(``python fragment``) are another library's code and are only checked to parse.
 """
 
 from __future__ import annotations

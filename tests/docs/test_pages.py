@@ -29,7 +29,9 @@ import pytest
 ROOT = Path(__file__).parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if p.name != "pypi.md")
-_FENCE = re.compile(r"^(?P<ticks>```+)(?P<info>[^\n`]*)\n(?P<code>.*?)^(?P=ticks)[ \t]*$", re.M | re.S)
+_FENCE = re.compile(
+    r"^(?P<ticks>```+)(?P<info>[^\n`]*)\n(?P<code>.*?)^(?P=ticks)[ \t]*$", re.M | re.S
+)
 _FRAGMENT = re.compile(r"^(sh|json|toml|text|ini|yaml) fragment$")
 #: Pages whose runnable blocks another test runs (each block in its own namespace).
 RUN_ELSEWHERE = {"migrating.md": "tests/compat/test_migrating_guide.py"}
@@ -82,9 +84,7 @@ def test_every_block_is_run_or_marked_as_a_fragment(page: Path) -> None:
     diagrams = _diagrams()
     for block in blocks(page):
         where = f"{_name(page)}:{block.line}"
-        if block.info == "python run":
-            block.compiled()
-        elif block.info == "python fragment":
+        if block.info in ("python run", "python fragment"):
             block.compiled()
         elif block.info == "mermaid":
             diagrams.render(block.code)
@@ -94,9 +94,11 @@ def test_every_block_is_run_or_marked_as_a_fragment(page: Path) -> None:
             pytest.fail(f"{where}: a block marked {block.info!r} is neither run nor a fragment")
 
 
-RUNNABLE = [p for p in PAGES if _name(p) not in RUN_ELSEWHERE and any(
-    b.info == "python run" for b in blocks(p)
-)]
+RUNNABLE = [
+    p
+    for p in PAGES
+    if _name(p) not in RUN_ELSEWHERE and any(b.info == "python run" for b in blocks(p))
+]
 
 
 @pytest.mark.parametrize("page", RUNNABLE, ids=_name)
@@ -117,8 +119,6 @@ def test_a_broken_example_fails_the_page(tmp_path: Path, page_namespace: dict[st
     )
     from grantflow import OAuthError
 
-    (block,) = [
-        Block(page, b.info, b.code, b.line) for b in blocks(page) if b.info == "python run"
-    ]
+    (block,) = [Block(page, b.info, b.code, b.line) for b in blocks(page) if b.info == "python run"]
     with pytest.raises(OAuthError):
         exec(compile(block.code, "broken.md", "exec"), page_namespace)  # noqa: S102
