@@ -5,8 +5,8 @@ the user goes: ``GET`` shows the code with Approve and Deny buttons, and a ``POS
 with ``user_code`` and ``action=approve`` (or ``deny``, optionally ``user=``) decides
 it, so a test approves a device with one plain HTTP request (or with
 :meth:`DevProvider.approve_device`). The token endpoint answers a device code with
-``authorization_pending``, ``slow_down`` (polled sooner than the interval; the
-interval then grows by 5 s, RFC 8628 §3.5), ``access_denied``, ``expired_token`` or,
+``authorization_pending``, ``slow_down`` (polled sooner than the interval, RFC
+8628 §3.5), ``access_denied``, ``expired_token`` or,
 once approved, the tokens.
 """
 

@@ -7,10 +7,7 @@ from dataclasses import dataclass, replace
 
 from ._http import oauth_error
 
-__all__ = ["SLOW_DOWN_STEP", "DeviceRequest", "DeviceRequests"]
-
-#: RFC 8628 §3.5: each slow_down adds 5 seconds to the interval.
-SLOW_DOWN_STEP = 5
+__all__ = ["DeviceRequest", "DeviceRequests"]
 
 
 @dataclass(frozen=True)
@@ -69,9 +66,10 @@ class DeviceRequests:
             if found.status == "denied":
                 raise oauth_error("access_denied", "the end-user denied the authorization")
             if found.status == "pending":
+                # The client must add 5 s after a slow_down (RFC 8628 §3.5); the server
+                # keeps asking for its own interval only.
                 too_soon = found.last_poll is not None and now - found.last_poll < found.interval
-                interval = found.interval + (SLOW_DOWN_STEP if too_soon else 0)
-                self._by_device[device_code] = replace(found, last_poll=now, interval=interval)
+                self._by_device[device_code] = replace(found, last_poll=now)
                 if too_soon:
                     raise oauth_error("slow_down", "polled sooner than the interval allows")
                 raise oauth_error("authorization_pending", "the end-user has not decided yet")
