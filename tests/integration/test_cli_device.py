@@ -28,20 +28,13 @@ def op() -> Iterator[DevProvider]:
         yield provider
 
 
+def device_args(op: DevProvider, *extra: str) -> list[str]:
+    client = ["--issuer", op.issuer, "--client-id", "client-public", "--scope", "openid"]
+    return ["token", "--grant", "device", *client, *extra]
+
+
 def device_command(op: DevProvider, *extra: str) -> RunningCli:
-    return RunningCli(
-        "token",
-        "--grant",
-        "device",
-        "--issuer",
-        op.issuer,
-        "--client-id",
-        "client-public",
-        "--scope",
-        "openid",
-        *extra,
-        env=cli_env(),
-    )
+    return RunningCli(*device_args(op, *extra), env=cli_env())
 
 
 def shown_code(cli: RunningCli) -> str:
@@ -83,17 +76,7 @@ def test_a_denied_device_is_an_oauth_error_exit(op: DevProvider) -> None:
 
 
 def test_nobody_approves_before_the_timeout(op: DevProvider) -> None:
-    result = run_cli(
-        "token",
-        "--grant",
-        "device",
-        "--issuer",
-        op.issuer,
-        "--client-id",
-        "client-public",
-        "--timeout",
-        "1",
-    )
+    result = run_cli(*device_args(op, "--timeout", "1"))
     assert result.status == EXIT_OAUTH_ERROR
     assert "expired_token" in result.stderr
 
