@@ -64,6 +64,7 @@ def test_the_code_is_shown_large_and_approving_it_prints_the_token(op: DevProvid
     assert op.issuer + "/device" in result.stderr
     assert f"{op.issuer}/device?user_code={code}" in result.stderr
     assert "Waiting for approval" in result.stderr
+    assert "grantflow[qr]" in result.stderr  # segno is not installed in the suite's venv
 
 
 def test_a_denied_device_is_an_oauth_error_exit(op: DevProvider) -> None:
@@ -83,3 +84,34 @@ def test_nobody_approves_before_the_timeout(op: DevProvider) -> None:
 
 def test_big_code_spaces_every_character() -> None:
     assert big_code("WDJB-MJHT").splitlines()[1] == "|   W  D  J  B  -  M  J  H  T   |"
+
+
+def test_the_qr_code_is_drawn_by_segno_when_it_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import sys
+    import types
+
+    from grantflow._cli._console import Console
+    from grantflow._cli._device import draw_qr
+
+    drawn: list[tuple[str, object]] = []
+
+    class Code:
+        def __init__(self, url: str) -> None:
+            self.url = url
+
+        def terminal(self, out: io.StringIO, compact: bool) -> None:
+            drawn.append((self.url, out))
+            out.write("QR")
+
+    fake = types.ModuleType("segno")
+    fake.make = lambda url, error: Code(url)  # type: ignore[attr-defined]
+    err = io.StringIO()
+    console = Console(io.StringIO(), err)
+    monkeypatch.setitem(sys.modules, "segno", fake)
+    assert draw_qr("https://as.example/device?user_code=AB", console)
+    assert drawn == [("https://as.example/device?user_code=AB", err)]
+    monkeypatch.setitem(sys.modules, "segno", None)  # type: ignore[arg-type]
+    assert not draw_qr("https://as.example/device", console)

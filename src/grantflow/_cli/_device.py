@@ -1,7 +1,7 @@
 """``grantflow token --grant device``: sign in on another screen (RFC 8628).
 
 The user code is shown large, with the verification URL and, when the optional
-``segno`` package is installed (``pip install grantflow[qr]``), a QR code of
+``segno`` package is installed (``pip install "grantflow[qr]"``), a QR code of
 ``verification_uri_complete`` drawn in the terminal; then a countdown runs while the
 token endpoint is polled. Ctrl-C stops polling at once (exit status 130).
 """
@@ -47,7 +47,7 @@ def device_flow(args: argparse.Namespace, console: Console, params: dict[str, An
         if complete:
             console.note(f"or open {complete}")
             if not draw_qr(complete, console):
-                console.note("(pip install segno to see it as a QR code here)")
+                console.note("(pip install 'grantflow[qr]' to see it as a QR code here)")
         total = float(authorization["expires_in"])
         if args.timeout:
             total = min(total, args.timeout)
