@@ -9,6 +9,12 @@ Times, in one run, interleaved round by round:
 - ``cryptography``: the same compact JWS assembled by hand over cryptography primitives,
   the header encoded once (here only, as a floor).
 
+Then the per-request overhead of a DPoP session over a Bearer session beyond that
+signature: the same GET through an ``OAuth2Session`` (requests, an in-process adapter)
+and an ``OAuth2Client`` (httpx, a mock transport), once with a Bearer token and once
+with a DPoP token and key; the overhead is, round by round, DPoP minus Bearer minus
+one resource proof, and its median is reported (goal: at most +5 µs).
+
 Run ``python bench/bench_dpop.py`` (``--quick`` for a short run). Prints median
 microseconds per proof and the ratios as a Markdown table.
 """
@@ -85,6 +91,66 @@ def main() -> None:
     print("|---|---:|---:|")
     for label, value in medians.items():
         print(f"| {label} | {value:.1f} | {value / base:.2f}x |")
+    main_sessions(rounds, number // 3)
+
+
+def session_cases() -> tuple[
+    Callable[[], object], dict[str, tuple[Callable[[], object], Callable[[], object]]]
+]:
+    """The proof alone, and per driver a (Bearer request, DPoP request) pair."""
+    import httpx
+    from bench_request_overhead import mounted
+
+    from grantflow import OAuth2Session
+    from grantflow.httpx import OAuth2Client
+
+    key = DPoPKey.generate()
+    expires_at = int(time.time()) + 86_400
+    bearer = {"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_at": expires_at}
+    bound = {**bearer, "token_type": "DPoP"}
+    api = "https://api.example/resource"
+
+    def ok(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(ok)
+    pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+        "requests OAuth2Session": (
+            _getter(mounted(OAuth2Session("c", "s", token=bearer)), api),
+            _getter(mounted(OAuth2Session("c", "s", token=bound, dpop=key)), api),
+        ),
+        "httpx OAuth2Client": (
+            _getter(OAuth2Client("c", "s", token=bearer, transport=transport), api),
+            _getter(OAuth2Client("c", "s", token=bound, dpop=key, transport=transport), api),
+        ),
+    }
+    return (lambda: key.proof("GET", api, access_token=ACCESS_TOKEN)), pairs
+
+
+def _getter(client: object, url: str) -> Callable[[], object]:
+    get = client.get  # type: ignore[attr-defined]
+    return lambda: get(url)
+
+
+def main_sessions(rounds: int, number: int) -> None:
+    proof, pairs = session_cases()
+    print(f"\nMedians of {rounds} interleaved rounds of {number} GETs (in-process transports):\n")
+    print("| driver | Bearer µs | DPoP µs | proof µs | DPoP - Bearer - proof µs |")
+    print("|---|---:|---:|---:|---:|")
+    for label, (plain, dpop) in pairs.items():
+        rows: dict[str, list[float]] = {"plain": [], "dpop": [], "proof": []}
+        for _ in range(rounds):
+            rows["plain"].append(measure(plain, number, 1))
+            rows["dpop"].append(measure(dpop, number, 1))
+            rows["proof"].append(measure(proof, number, 1))
+        extra = [
+            d - p - s for d, p, s in zip(rows["dpop"], rows["plain"], rows["proof"], strict=True)
+        ]
+        medians = {name: statistics.median(values) for name, values in rows.items()}
+        print(
+            f"| {label} | {medians['plain']:.1f} | {medians['dpop']:.1f} | "
+            f"{medians['proof']:.1f} | {statistics.median(extra):+.1f} |"
+        )
 
 
 if __name__ == "__main__":

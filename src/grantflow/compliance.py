@@ -20,7 +20,7 @@ and ``{"error": ...}`` bodies at HTTP 200.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from ._compliance._fixes import (
@@ -43,9 +43,11 @@ from ._compliance._hooks import (
     send_client_secret_in_body,
     token_as_parameter,
 )
+from ._core._params import add_params_to_uri as _add_params_to_uri
 
 __all__ = [
     "PROVIDERS",
+    "add_params_to_uri",
     "douban",
     "ebay",
     "facebook",
@@ -61,6 +63,16 @@ __all__ = [
 ]
 
 S = TypeVar("S", bound=HookTarget)
+
+
+def add_params_to_uri(uri: str, params: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
+    """``uri`` with ``params`` (a dict or pairs) added to its query, for the hooks you write.
+
+    The URL helper compliance hooks reach for (a ``protected_request`` hook that sends
+    the token as a query parameter, say); the query the URI has is kept.
+    """
+    pairs = params.items() if isinstance(params, Mapping) else params
+    return _add_params_to_uri(uri, pairs)
 
 
 def facebook(session: S) -> S:

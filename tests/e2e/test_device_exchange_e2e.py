@@ -125,7 +125,7 @@ def test_slow_down_on_a_provider_with_a_shared_fake_clock(
         sleep(seconds)
 
     monkeypatch.setattr(_drive, "time", SimpleNamespace(sleep=sleep))
-    monkeypatch.setattr(_drive, "asyncio", SimpleNamespace(sleep=asleep))
+    monkeypatch.setattr(_drive, "_async_sleep", asleep)
     op = DevProvider(clock=lambda: clock.now, device_interval=3, write_files=False)
     with op, make_client(driver, "client-public", server_metadata_url=op.discovery_url) as s:
         s._client.clock = lambda: clock.now

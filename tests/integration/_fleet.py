@@ -11,7 +11,8 @@ blocks until it is killed: a lock holder that dies.
 
 Config keys: ``store`` (``{"kind": "file", "path": ...}`` or ``{"kind": "redis",
 "port": ..., "key": ..., "lock_expiry": ...}``), ``session`` (``OAuth2Session`` kwargs),
-``api_url``, ``token_prefix`` (URL prefix of the token endpoint, for counting).
+``api_url``, ``token_prefix`` (URL prefix of the token endpoint, for counting), and
+``driver``: ``"requests"`` (the default), ``"httpx"`` or ``"httpx-async"``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _store(spec: dict[str, Any]) -> Any:
 
 
 def _worker(config: dict[str, Any]) -> dict[str, Any]:
-    from grantflow import OAuth2Session, OAuthError
+    from grantflow import OAuthError
 
     store = _store(config["store"])
     if config.get("mode") == "hold_lock":
@@ -93,23 +94,81 @@ def _worker(config: dict[str, Any]) -> dict[str, Any]:
             print("locked", flush=True)
             threading.Event().wait()
     renewals: list[int] = []
-    session = OAuth2Session(
-        token_store=store, update_token=lambda *a, **k: renewals.append(1), **config["session"]
-    )
-    counter = _CountingAdapter()
-    session.mount(config["token_prefix"], counter)
-    print("ready", flush=True)
-    sys.stdin.readline()
-    result: dict[str, Any] = {"status": None, "error": None}
+    options = {
+        "token_store": store,
+        "update_token": lambda *a, **k: renewals.append(1),
+        **config["session"],
+    }
+    driver = config.get("driver", "requests")
+    result: dict[str, Any] = {"status": None, "error": None, "driver": driver}
     try:
-        result["status"] = session.get(config["api_url"]).status_code
+        if driver == "httpx-async":
+            import asyncio
+
+            posts = asyncio.run(_async_call(config, options, result))
+        else:
+            posts = _call(driver, config, options, result)
     except OAuthError as exc:
         result["error"] = f"{type(exc).__name__}:{exc.error}"
+        posts = -1
     except Exception as exc:
         result["error"] = type(exc).__name__
-    result["token_posts"] = counter.posts
+        posts = -1
+    result["token_posts"] = posts
     result["renewals"] = len(renewals)
     return result
+
+
+def _is_token_post(config: dict[str, Any], method: str, url: object) -> bool:
+    return method == "POST" and str(url).startswith(config["token_prefix"])
+
+
+def _call(
+    driver: str, config: dict[str, Any], options: dict[str, Any], result: dict[str, Any]
+) -> int:
+    """One API call from a requests session or a sync httpx client; its token POSTs."""
+    if driver == "requests":
+        from grantflow import OAuth2Session
+
+        session = OAuth2Session(**options)
+        counter = _CountingAdapter()
+        session.mount(config["token_prefix"], counter)
+        print("ready", flush=True)
+        sys.stdin.readline()
+        result["status"] = session.get(config["api_url"]).status_code
+        return counter.posts
+    from grantflow.httpx import OAuth2Client
+
+    seen: list[int] = []
+
+    def count(request: Any) -> None:
+        if _is_token_post(config, request.method, request.url):
+            seen.append(1)
+
+    with OAuth2Client(event_hooks={"request": [count]}, **options) as client:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        result["status"] = client.get(config["api_url"]).status_code
+    return len(seen)
+
+
+async def _async_call(
+    config: dict[str, Any], options: dict[str, Any], result: dict[str, Any]
+) -> int:
+    """One API call from an ``AsyncOAuth2Client``; its token POSTs."""
+    from grantflow.httpx import AsyncOAuth2Client
+
+    seen: list[int] = []
+
+    async def count(request: Any) -> None:
+        if _is_token_post(config, request.method, request.url):
+            seen.append(1)
+
+    async with AsyncOAuth2Client(event_hooks={"request": [count]}, **options) as client:
+        print("ready", flush=True)
+        sys.stdin.readline()  # nothing else runs on this loop yet
+        result["status"] = (await client.get(config["api_url"])).status_code
+    return len(seen)
 
 
 @contextmanager

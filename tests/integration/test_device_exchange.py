@@ -53,7 +53,7 @@ class FakeTime:
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     clock = FakeTime()
     monkeypatch.setattr(_drive, "time", SimpleNamespace(sleep=clock.sleep))
-    monkeypatch.setattr(_drive, "asyncio", SimpleNamespace(sleep=clock.asleep))
+    monkeypatch.setattr(_drive, "_async_sleep", clock.asleep)
     return clock
 
 
@@ -241,7 +241,7 @@ def test_cancelling_the_async_poll_leaves_nothing_running(
             waiting.set()
             await asyncio.Event().wait()
 
-        monkeypatch.setattr(_drive, "asyncio", SimpleNamespace(sleep=wait_forever))
+        monkeypatch.setattr(_drive, "_async_sleep", wait_forever)
         async with AsyncOAuth2Client("dev-client", token_endpoint=wire.url("/token")) as client:
             task = asyncio.ensure_future(client.poll_device_token(AUTHORIZATION))
             await waiting.wait()

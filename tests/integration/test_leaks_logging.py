@@ -246,3 +246,68 @@ def test_a_retrying_adapter_logs_no_secret_at_debug(
         s.get(wire.url("/api"))
     assert any("Retry" in line for line in _records(debug_logs))
     assert_absent(SECRETS, _records(debug_logs), "a DEBUG log record")
+
+
+_FRESH_PROCESS_LOGS = """
+import logging, sys
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append(record.getMessage())
+for name in ("httpx", "urllib3"):
+    logging.getLogger(name).addHandler(Keep())
+    logging.getLogger(name).setLevel(logging.DEBUG)
+{body}
+print("\\n".join(records))
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Nothing but the standalone auths imported: no session installs the filter.
+        "from grantflow.httpx import OAuth2Auth\nimport httpx\n"
+        "httpx.get(URL, auth=OAuth2Auth(TOKEN, token_placement='uri'))",
+        "from grantflow import OAuth2Auth\nimport requests\n"
+        "requests.get(URL, auth=OAuth2Auth(TOKEN, token_placement='uri'), timeout=10)",
+    ],
+    ids=["httpx", "requests"],
+)
+def test_a_standalone_auth_in_a_fresh_process_keeps_its_token_out_of_the_logs(
+    wire: WireServer, body: str
+) -> None:
+    import subprocess
+    import sys
+
+    wire.script("/api", json_reply({}))
+    setup = f"URL = {wire.url('/api')!r}\nTOKEN = {ISSUED!r}\n"
+    script = _FRESH_PROCESS_LOGS.format(body=setup + body)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert wire.last("/api").query["access_token"] == [ACCESS_TOKEN]
+    assert "/api?access_token=***" in done.stdout  # the line was logged, masked
+    assert_absent(SECRETS, [done.stdout, done.stderr], "a log line of a fresh process")
+
+
+def test_the_log_filter_masks_by_the_one_secrets_rule() -> None:
+    from grantflow._core._log_filter import QueryRedactingFilter
+
+    record = logging.LogRecord(
+        "urllib3.connectionpool",
+        logging.DEBUG,
+        __file__,
+        1,
+        '%s "%s %s HTTP/1.1"',
+        (
+            "https://as.example",
+            "GET",
+            "/t?code=SECRET-c&token_type=Bearer&tenant_token=SECRET-t&state=s&x_secret=SECRET-x",
+        ),
+        None,
+    )
+    QueryRedactingFilter().filter(record)
+    line = record.getMessage()
+    assert "SECRET" not in line
+    assert "token_type=Bearer" in line and "state=s" in line
+    assert "code=***" in line and "tenant_token=***" in line and "x_secret=***" in line

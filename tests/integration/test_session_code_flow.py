@@ -315,6 +315,31 @@ def test_missing_iss_when_the_server_does_not_support_it_is_fine(wire: WireServe
     assert len(wire.to("/token")) == 1
 
 
+def test_an_iss_the_session_cannot_check_is_refused_unless_accepted(wire: WireServer) -> None:
+    # No issuer known: the iss cannot be compared, so a mix-up would pass unnoticed.
+    wire.script("/token", json_reply(TOKEN))
+    endpoints = {
+        "authorization_endpoint": wire.url("/authorize"),
+        "token_endpoint": wire.url("/token"),
+    }
+    with OAuth2Session("client-1", redirect_uri=REDIRECT, **endpoints) as s:
+        _, state = s.create_authorization_url()
+        with pytest.raises(InvalidResponseError) as caught:
+            s.fetch_token(
+                authorization_response=callback(code="c", state=state, iss="https://as.example")
+            )
+    assert "issuer=" in str(caught.value)
+    assert wire.to("/token") == []
+    with OAuth2Session(
+        "client-1", redirect_uri=REDIRECT, accept_unverifiable_iss=True, **endpoints
+    ) as s:
+        _, state = s.create_authorization_url()
+        s.fetch_token(
+            authorization_response=callback(code="c", state=state, iss="https://as.example")
+        )
+    assert len(wire.to("/token")) == 1
+
+
 def test_wrong_iss_is_reported_before_a_wrong_state(wire: WireServer) -> None:
     with _iss_session(wire, supported=True) as s:
         s.create_authorization_url()
@@ -433,3 +458,32 @@ def test_session_state_given_at_construction_is_used_and_checked(wire: WireServe
             s.fetch_token(authorization_response=callback(code="c", state="other"))
         s.fetch_token(authorization_response=callback(code="c", state=state))
     assert len(wire.to("/token")) == 1
+
+
+def test_an_openid_request_without_a_known_issuer_warns_before_the_user_leaves() -> None:
+    # The ID token could not be validated later; the URL itself is still built.
+    with (
+        OAuth2Session(
+            "c", scope="openid", authorization_endpoint="https://as.example/authorize"
+        ) as s,
+        pytest.warns(UserWarning, match="server_metadata_url="),
+    ):
+        url, _ = s.create_authorization_url()
+    assert url.startswith("https://as.example/authorize?")
+
+
+@pytest.mark.parametrize(
+    "known",
+    [{"issuer": "https://as.example"}, {"issuer_template": "https://as.example/{tenantid}"}],
+)
+def test_an_openid_request_with_a_known_issuer_does_not_warn(known: dict[str, str]) -> None:
+    import warnings
+
+    with (
+        OAuth2Session(
+            "c", scope="openid", authorization_endpoint="https://as.example/authorize", **known
+        ) as s,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("error")
+        s.create_authorization_url()

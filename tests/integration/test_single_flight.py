@@ -210,6 +210,24 @@ def test_processes_sharing_a_redis_store_send_one_refresh(
     assert_one_refresh_for_the_fleet(server, results)
 
 
+def test_requests_and_httpx_processes_sharing_a_redis_store_send_one_refresh(
+    server: TokenServer,
+    redis_server: RedisServer,
+) -> None:
+    store = {"kind": "redis", "port": redis_server.port, "key": "fleet-mixed"}
+    RedisTokenStore(redis_server.client(), "fleet-mixed").save(server.issue(expired=True))
+    drivers = ["requests", "httpx", "httpx-async"]
+    configs = [
+        {**worker_config(server, store), "driver": drivers[i % len(drivers)]}
+        for i in range(PROCESSES)
+    ]
+
+    results = storm(configs)
+
+    assert [r["driver"] for r in results] == [c["driver"] for c in configs]
+    assert_one_refresh_for_the_fleet(server, results)
+
+
 def test_processes_sharing_a_redis_store_fetch_one_client_credentials_token(
     server: TokenServer,
     redis_server: RedisServer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -35,3 +36,21 @@ def test_core_flows_client_and_sources_import_neither_requests_nor_httpx() -> No
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def _loaded_after(statement: str) -> list[str]:
+    script = (
+        "import sys\n"
+        f"{statement}\n"
+        "print(sorted(m for m in ('requests', 'httpx', 'asyncio') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    return list(ast.literal_eval(done.stdout))
+
+
+def test_each_driver_loads_its_own_transport_only() -> None:
+    # Each is import time its users pay for nothing (bench/bench_import_time.py).
+    assert _loaded_after("from grantflow import OAuth2Session") == ["requests"]
+    assert "requests" not in _loaded_after("from grantflow.httpx import AsyncOAuth2Client")

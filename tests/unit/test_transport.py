@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from grantflow import InsecureTransportError
-from grantflow._client._prepare import insecure_transport_allowed
 from grantflow._core._http import HttpRequest, HttpResponse
-from grantflow._core._transport import check_secure_transport, is_loopback_host
+from grantflow._core._transport import (
+    check_secure_transport,
+    insecure_transport_allowed,
+    is_loopback_host,
+)
 
 # (url, allowed without the switch)
 URL_ROWS: list[tuple[str, bool]] = [

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import html
-import ipaddress
 import socket
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
+from .._core._transport import is_loopback_host
 from ._exit import describe_failure
 
 __all__ = ["DEFAULT_REDIRECT_URI", "LoopbackReceiver"]
@@ -62,14 +62,10 @@ def _loopback_host(host: str) -> str:
     if host == "localhost":
         # RFC 8252 §8.3: "localhost" may resolve elsewhere; listen on the IP literal.
         return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
+    if not is_loopback_host(host):
         raise ValueError(
             f"the redirect URI must use a loopback IP address (127.0.0.1 or [::1]), not {host!r}"
-        ) from None
-    if not address.is_loopback:
-        raise ValueError(f"the redirect URI host {host} is not a loopback address")
+        )
     return host
 
 

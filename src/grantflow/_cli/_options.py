@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from .. import ClientSecretJWT, OAuth2Session, PrivateKeyJWT
+from .._core._client_auth import METHOD_NAMES, SECRET_METHODS, TLS_METHODS
 from ._args import FromEnv, positive_seconds, url
 from ._console import Console
 from ._discovery import load_metadata
@@ -32,17 +33,7 @@ __all__ = [
     "server_metadata",
 ]
 
-AUTH_METHODS = (
-    "client_secret_basic",
-    "client_secret_post",
-    "client_secret_jwt",
-    "private_key_jwt",
-    "tls_client_auth",
-    "self_signed_tls_client_auth",
-    "none",
-)
-_SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client_secret_jwt"})
-_TLS_METHODS = frozenset({"tls_client_auth", "self_signed_tls_client_auth"})
+AUTH_METHODS = METHOD_NAMES
 
 CLIENT_SECRET = SecretOption("client-secret", "the client secret", "GRANTFLOW_CLIENT_SECRET")
 
@@ -208,7 +199,7 @@ def client_credential(args: argparse.Namespace, console: Console) -> tuple[Any, 
             method = "tls_client_auth"
         else:
             method = "client_secret_basic" if secret else "none"
-    if method in _SECRET_METHODS and not secret:
+    if method in SECRET_METHODS and not secret:
         raise ValueError(
             f"{method} needs a client secret: give --client-secret-file FILE, "
             f"--client-secret-env VAR or set {CLIENT_SECRET.default_env}"
@@ -218,7 +209,7 @@ def client_credential(args: argparse.Namespace, console: Console) -> tuple[Any, 
             raise ValueError("private_key_jwt needs --private-key FILE")
         alg = args.alg or declared_alg(key)
         return key, PrivateKeyJWT(alg=alg) if alg else method
-    if method in _TLS_METHODS and not args.cert:
+    if method in TLS_METHODS and not args.cert:
         raise ValueError(f"{method} needs --cert FILE and --key FILE")
     if method == "client_secret_jwt" and args.alg:
         return secret, ClientSecretJWT(alg=args.alg)

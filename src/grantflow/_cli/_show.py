@@ -17,15 +17,12 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
 import requests
 
-from .._requests._redact import SENSITIVE_PARAMETERS
+from .._core._secrets import is_secret_field
 from ._console import Style
 from ._jwt import decode_unverified, looks_like_jwt
 
-__all__ = ["SECRET_NAMES", "Show", "mask_url", "masked"]
+__all__ = ["Show", "mask_url", "masked"]
 
-#: Parameters and response members whose values are credentials (never printed): the
-#: same list the library uses to keep them out of network-error messages.
-SECRET_NAMES = SENSITIVE_PARAMETERS
 _TIMES = frozenset({"exp", "iat", "nbf", "auth_time", "expires_at", "updated_at"})
 
 
@@ -42,7 +39,7 @@ def mask_url(url: str) -> str:
         return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = "&".join(
-        f"{quote(k)}={'•••' if k in SECRET_NAMES else quote(v, safe=':/')}" for k, v in pairs
+        f"{quote(k)}={'•••' if is_secret_field(k) else quote(v, safe=':/')}" for k, v in pairs
     )
     return urlunsplit(parts._replace(query=query))
 
@@ -173,7 +170,7 @@ class Show:
         for name, value in items.items():
             shown = self._value(name, value)
             self.line(f"{pad}{self.style(name.ljust(width), 'blue')}  {shown}")
-            if name in SECRET_NAMES and looks_like_jwt(value):
+            if is_secret_field(name) and looks_like_jwt(value):
                 self.jwt(str(value), indent + 2)
 
     def jwt(self, value: str, indent: int) -> None:
@@ -189,7 +186,7 @@ class Show:
         self.fields(claims)
 
     def _value(self, name: str, value: Any) -> str:
-        if name in SECRET_NAMES and isinstance(value, str):
+        if is_secret_field(name) and isinstance(value, str):
             return self.style(masked(value), "magenta")
         if name == "Authorization:":
             return self.style(str(value), "magenta")

@@ -10,7 +10,7 @@ from .._core._grants import JWT_BEARER, build_token_request
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow
-from .._flows._single import token_flow
+from ._dpop import token_request
 from ._metadata import endpoint
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ class AssertionGrant:
         endpoint_url = yield from endpoint(client, "token_endpoint")
         request = build_token_request(endpoint_url, self.grant_type, self.params(client, {}))
         return (
-            yield from token_flow(
-                request, purpose="access_token", client_auth=client.client_auth(None)
+            yield from token_request(
+                client, request, purpose="access_token", client_auth=client.client_auth(None)
             )
         )
 

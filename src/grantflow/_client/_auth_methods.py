@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core._client_auth import BUILTIN_METHODS, TLS_METHODS, method_name
+from .._core._client_auth import BUILTIN_METHODS, JWT_METHODS, TLS_METHODS, method_name
 
 __all__ = ["JWT_METHOD_NAMES", "ClientAuthMethods"]
 
-JWT_METHOD_NAMES = ("client_secret_jwt", "private_key_jwt")
+JWT_METHOD_NAMES = tuple(sorted(JWT_METHODS))
 
 
 def _jwt_method(name: str) -> Any:

@@ -7,12 +7,12 @@ each record is used once (api.md §9).
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import (
     AuthorizationRequest,
     ValidatedCallback,
-    build_authorization_url,
     callback_state,
     parse_callback,
 )
@@ -24,8 +24,10 @@ from .._core._random import constant_time_equal, generate_token
 from .._core._transport import check_secure_transport
 from .._flows._drive import Flow
 from ..errors import InvalidResponseError, MismatchingStateError
+from ._jarm import is_jwt_response_mode, verified_jarm_params
 from ._metadata import endpoint, ensure_metadata
-from ._prepare import insecure_transport_allowed
+from ._par import authorization_url_for
+from ._profile import FAPI2
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -61,6 +63,15 @@ MAX_OUTSTANDING_REQUESTS = 64
 _PASSED_DEFAULTS = ("response_mode", "prompt", "login_hint", "max_age")
 
 
+def _issuer_known(client: Client) -> bool:
+    """Whether the issuer is known, or will be once the discovery document is loaded."""
+    return bool(
+        client.metadata.get("issuer")
+        or client.issuer_template
+        or client.explicit_metadata.get("server_metadata_url")
+    )
+
+
 def create_authorization_url(
     client: Client,
     url: str | None = None,
@@ -72,8 +83,11 @@ def create_authorization_url(
     """The authorization URL and its ``state``; the request is remembered by state.
 
     Generates ``state`` (256 bits), a PKCE S256 verifier for response types with
-    ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1).
+    ``code`` (RFC 7636), and a ``nonce`` for OpenID requests (OIDC Core §3.1.2.1). With
+    ``pushed`` (or a client or provider that wants it) the parameters are pushed (RFC
+    9126); with ``request_object_signing_alg`` they are signed (RFC 9101).
     """
+    pushed = kwargs.pop("pushed", None)
     if "resource" in kwargs or "authorization_details" in kwargs:
         # RFC 8707 §2, RFC 9396 §2: checked here, before a URL that cannot work is built.
         kwargs.update(
@@ -82,7 +96,7 @@ def create_authorization_url(
             )
         )
     endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
-    check_secure_transport(endpoint_url, allow_insecure=insecure_transport_allowed())
+    check_secure_transport(endpoint_url)
     response_type = str(
         kwargs.pop("response_type", client.authorization_default("response_type", "code"))
     )
@@ -102,11 +116,25 @@ def create_authorization_url(
         params["code_challenge"] = create_code_challenge(verifier, client.code_challenge_method)
         params["code_challenge_method"] = client.code_challenge_method
     wants_nonce = "openid" in (scope or "").split() or "id_token" in response_type.split()
+    if wants_nonce and not _issuer_known(client):
+        # The ID token that comes back cannot be validated: say so before the user is
+        # sent away and a code is spent. A warning, not an error: building the URL alone
+        # (to inspect it, or for a callback another session redeems) is legitimate.
+        warnings.warn(
+            "an OpenID Connect request without a known issuer: the ID token it brings "
+            "cannot be validated, so fetch_token will refuse it; give server_metadata_url= "
+            "(or issuer=)",
+            UserWarning,
+            stacklevel=2,
+        )
     nonce = nonce or client.authorization_default("nonce")
     params["nonce"] = nonce or (generate_token() if wants_nonce else None)
     for name in _PASSED_DEFAULTS:
         if name not in kwargs and client.authorization_default(name) is not None:
             params[name] = client.authorization_default(name)
+    if client.dpop_key is not None and "code" in response_type.split():
+        # RFC 9449 §10: the code is bound to the key that will redeem it.
+        params["dpop_jkt"] = client.dpop_key.thumbprint
     params.update(kwargs)
     max_age = params.get("max_age")
     record = AuthorizationRequest(
@@ -118,7 +146,7 @@ def create_authorization_url(
         max_age=_max_age(max_age),
     )
     _remember(client, record)
-    return build_authorization_url(endpoint_url, params), state
+    return (yield from authorization_url_for(client, endpoint_url, params, pushed)), state
 
 
 def _max_age(value: Any) -> int | None:
@@ -164,6 +192,11 @@ def validate_callback(
     its outstanding request; nothing may be redeemed before this passed."""
     try:
         params = parse_callback(authorization_response)
+        if "response" in params or is_jwt_response_mode(
+            client.authorization_default("response_mode")
+        ):
+            # JARM §4.4: the response JWT is verified before anything in it is believed.
+            params = yield from verified_jarm_params(client, params)
     except InvalidResponseError:
         # A malformed callback still spends the request it answers (api.md §9), so it
         # cannot be followed by a second try at the same request.
@@ -200,6 +233,9 @@ def validate_callback(
         params,
         expected_state=expected,
         issuer=client.metadata.get("issuer"),
-        iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True,
+        # FAPI 2.0 Security Profile §5.3.2.2: iss is required in every callback.
+        iss_required=client.metadata.get("authorization_response_iss_parameter_supported") is True
+        or client.profile == FAPI2,
+        unverifiable_iss_ok=client.accept_unverifiable_iss,
     )
     return callback, record

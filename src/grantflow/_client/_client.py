@@ -13,21 +13,28 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
-from .._core._token import OAuth2Token, is_secret_field
+from .._core._issuer import check_issuer_template
+from .._core._secrets import is_secret_field
+from .._core._token import OAuth2Token
 from .._sources._shared import SharedValue
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from . import _authorize, _management, _metadata, _oidc, _replay, _tokens
 from ._auth_methods import ClientAuthMethods
 from ._device import device_authorization, poll_device_token
+from ._dpop import keeping_key, resolve_dpop
 from ._exchange import exchange_token
 from ._hooks import ComplianceHooks
-from ._options import split_client_options
+from ._options import split_client_options, take_sender_constraint_options
+from ._profile import FAPI2, apply_profile, check_profile_name, fapi2_features
 from ._registration import load_resource_metadata, register_client
+
+if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey
 
 __all__ = ["Client", "RefetchSpec"]
 
@@ -80,9 +87,15 @@ class Client:
         token_store: TokenStore | None = None,
         retry_on_invalid_token: bool = True,
         id_token_signed_response_alg: str | None = None,
+        accept_unverifiable_iss: bool = False,
         known_options: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
+        features = take_sender_constraint_options(kwargs)
+        # -- ID token checks for providers that bend OpenID Connect (README) --------------
+        self.issuer_template = check_issuer_template(kwargs.pop("issuer_template", None))
+        self.allow_id_token_without_nonce = bool(kwargs.pop("allow_id_token_without_nonce", False))
+        # ---------------------------------------------------------------------------------
         metadata, defaults = split_client_options(kwargs, known_options)
         self.client_id = client_id
         self.client_secret = client_secret
@@ -99,6 +112,8 @@ class Client:
         self.code_challenge_method = code_challenge_method
         self.retry_on_invalid_token = bool(retry_on_invalid_token)
         self.id_token_signed_response_alg = id_token_signed_response_alg
+        # A callback's RFC 9207 iss with no issuer to compare it to is refused unless set.
+        self.accept_unverifiable_iss = bool(accept_unverifiable_iss)
         # Server metadata (given, then discovered) and the client's own defaults are kept
         # apart: a discovery document must never set the nonce or prompt we send.
         self.metadata: dict[str, Any] = dict(metadata)
@@ -119,7 +134,26 @@ class Client:
         # renewing once more would not help (a wrong audience, say), so its 401s are
         # returned as they are.
         self.refused_after_replay: str | None = None
+        self._configure_sender_constraints(features)
+        token_store = keeping_key(token_store, self)
         self.source = TokenSource(token_store, dict(token) if token is not None else None)
+        apply_profile(self)
+
+    # -- api.md §12: DPoP, PAR, JAR, JARM, FAPI 2.0 ----------------------------------------
+
+    def _configure_sender_constraints(self, features: dict[str, Any]) -> None:
+        """Keep the §12 options; ``profile="fapi2"`` fills in what it turns on."""
+        from .._core._dpop import DPoPNonces
+
+        self.profile = check_profile_name(features.get("profile"))
+        if self.profile == FAPI2:
+            features = fapi2_features(self, features)
+        #: The key DPoP proofs are signed with (RFC 9449), or None.
+        self.dpop_key: DPoPKey | None = resolve_dpop(features.get("dpop"))
+        #: The newest DPoP nonce of each server (RFC 9449 §8.2), shared by all callers.
+        self.dpop_nonces = DPoPNonces()
+        self.pushed_authorization = bool(features.get("pushed_authorization"))
+        self.request_object_signing_alg: str | None = features.get("request_object_signing_alg")
 
     # -- configuration -----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from .._core._http import HttpResponse
 from .._core._indicators import indicator_params
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow, Send, Sleep
+from ._dpop import send_with_proof
 from ._metadata import endpoint
 from ._oidc import check_token_id_token
 
@@ -88,7 +89,9 @@ def poll_device_token(
     client_auth = client.client_auth(auth)
     while True:
         check_poll_deadline(state, now=client.clock())
-        response: HttpResponse = yield Send(request, "access_token", client_auth, options)
+        # A poll is a token request: with a DPoP key it carries a proof (RFC 9449 §5).
+        step = Send(request, "access_token", client_auth, options)
+        response = yield from send_with_proof(client, step)
         decision = decide_poll(response, state, now=client.clock())
         if not isinstance(decision, PollAgain):
             break

@@ -15,10 +15,11 @@ from .._core._exchange import (
     parse_token_exchange_response,
     token_exchange_params,
 )
-from .._core._http import HttpRequest, HttpResponse
+from .._core._http import HttpRequest
 from .._core._indicators import indicator_params
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send
+from ._dpop import send_with_proof
 from ._metadata import endpoint
 
 if TYPE_CHECKING:
@@ -66,5 +67,6 @@ def exchange_token(
         request = HttpRequest(
             request.method, request.url, {**request.headers, **headers}, request.body
         )
-    response: HttpResponse = yield Send(request, "access_token", client.client_auth(auth), options)
+    step = Send(request, "access_token", client.client_auth(auth), options)
+    response = yield from send_with_proof(client, step)  # a token request (RFC 9449 §5)
     return parse_token_exchange_response(response, now=client.clock())

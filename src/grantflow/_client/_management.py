@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._core._grants import build_form_request
-from .._core._http import HttpResponse
+from .._core._http import HttpRequest, HttpResponse
 from .._core._responses import parse_json_object
 from .._flows._drive import Flow, Send
 from ..errors import InvalidResponseError, MissingTokenError
+from ._dpop import send_with_proof
 from ._metadata import endpoint
 
 if TYPE_CHECKING:
@@ -30,29 +31,25 @@ def _token_param(client: Client, token: str | None, hint: str | None) -> tuple[s
     return str(value), hint or "access_token"
 
 
-def _token_endpoint_call(
+def _token_request(
     client: Client,
     endpoint_name: str,
-    purpose: str,
-    client_auth: Any,
     url: str | None,
     token: str | None,
     token_type_hint: str | None,
     body: str | None,
     headers: dict[str, str] | None,
-    kwargs: Mapping[str, Any],
-    options: Mapping[str, Any] | None,
-) -> Flow[HttpResponse]:
+    params: Mapping[str, Any],
+) -> Flow[HttpRequest]:
+    """The form POST both endpoints take: ``token``, ``token_type_hint`` and extras."""
     endpoint_url = url or (yield from endpoint(client, endpoint_name))
     value, hint = _token_param(client, token, token_type_hint)
-    request = build_form_request(
+    return build_form_request(
         endpoint_url,
-        {"token": value, "token_type_hint": hint, **kwargs},
+        {"token": value, "token_type_hint": hint, **params},
         body=body or "",
         headers=headers,
     )
-    response: HttpResponse = yield Send(request, purpose, client_auth, options)
-    return response
 
 
 def revoke_token(
@@ -69,19 +66,13 @@ def revoke_token(
 ) -> Flow[HttpResponse]:
     """Revoke a token (RFC 7009); the session's access token when ``token`` is None."""
     client_auth = client.client_auth(auth, client.revocation_endpoint_auth_method)
-    response = yield from _token_endpoint_call(
-        client,
-        "revocation_endpoint",
-        "revoke_token",
-        client_auth,
-        url,
-        token,
-        token_type_hint,
-        body,
-        headers,
-        kwargs,
-        options,
+    request = yield from _token_request(
+        client, "revocation_endpoint", url, token, token_type_hint, body, headers, kwargs
     )
+    # RFC 9449 §5: revocation and introspection are token-endpoint-like requests of the
+    # client; with a key they carry a proof (and answer a nonce challenge once).
+    send = Send(request, "revoke_token", client_auth, options)
+    response = yield from send_with_proof(client, send)
     # RFC 7009 §2.2: a 200 says the token is revoked and its body may be ignored, so an
     # empty one is success; but a body that is not a JSON object (a login page at the
     # wrong URL) or carries "error" is reported at 200 as at any status (api.md §8, §9).
@@ -103,19 +94,11 @@ def introspect_token(
     **kwargs: Any,
 ) -> Flow[HttpResponse]:
     """Ask whether a token is active (RFC 7662); the answer's JSON has ``active``."""
-    response = yield from _token_endpoint_call(
-        client,
-        "introspection_endpoint",
-        "introspect_token",
-        client.client_auth(auth),
-        url,
-        token,
-        token_type_hint,
-        body,
-        headers,
-        kwargs,
-        options,
+    request = yield from _token_request(
+        client, "introspection_endpoint", url, token, token_type_hint, body, headers, kwargs
     )
+    send = Send(request, "introspect_token", client.client_auth(auth), options)
+    response = yield from send_with_proof(client, send)
     data = parse_json_object(response, "introspection endpoint")
     if not isinstance(data.get("active"), bool):
         raise InvalidResponseError(

@@ -29,12 +29,14 @@ def _discovery_source(client: Client) -> tuple[list[str], str | None] | None:
     return None
 
 
-def _discover(urls: list[str], issuer: str | None) -> Flow[dict[str, Any]]:
+def _discover(
+    urls: list[str], issuer: str | None, issuer_template: str | None = None
+) -> Flow[dict[str, Any]]:
     """The first discovery document found at ``urls`` (OpenID's location, then RFC 8414's)."""
     last_error: OAuthError | None = None
     for url in urls:
         try:
-            return (yield from discovery_flow(url, issuer))
+            return (yield from discovery_flow(url, issuer, issuer_template))
         except OAuthError as exc:
             # Only the OpenID location answering 404 sends us on to RFC 8414's.
             if exc.status_code != 404 or len(urls) == 1:
@@ -57,7 +59,8 @@ def load_server_metadata(client: Client, force: bool = False) -> Flow[dict[str, 
     if cell.value is None or force:
         urls, issuer = source
         seen = cell.version if force else None
-        yield join_shared(cell, lambda: _discover(urls, issuer), newer_than=seen)
+        template = client.issuer_template
+        yield join_shared(cell, lambda: _discover(urls, issuer, template), newer_than=seen)
     document = cell.value or {}
     client.metadata = {**client.metadata, **document, **client.explicit_metadata}
     return client.metadata

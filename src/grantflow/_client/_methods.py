@@ -18,6 +18,7 @@ from .._core._registration import RegisteredClient
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow
 from ._client import Client
+from ._compat import RequestsOAuthlibNames
 from ._forward import Forward
 from ._registration import challenge_response
 
@@ -26,7 +27,7 @@ __all__ = ["OAuthMethods"]
 T = TypeVar("T")
 
 
-class OAuthMethods:
+class OAuthMethods(RequestsOAuthlibNames):
     """``fetch_token`` & co. for a driver that defines ``_drive`` and ``_split_options``.
 
     The return types are those of a sync driver; the async client declares its own.

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import AuthorizationRequest, ValidatedCallback
 from .._core._bearer import add_token
-from .._core._http import HttpRequest, HttpResponse
+from .._core._http import HttpRequest
 from .._core._logout import build_logout_url
 from .._core._metadata import signing_algs
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send
 from .._flows._single import json_get_flow
 from ..errors import InvalidIDTokenError, InvalidResponseError, MissingTokenError
+from ._dpop import is_dpop_token, proof_for, resource_proof, send_with_proof
 from ._join import join_shared
 from ._metadata import endpoint, ensure_metadata
 
@@ -94,7 +95,8 @@ def id_token_rules(client: Client, **overrides: Any) -> Flow[IDTokenRules]:
     from .._core._id_token import IDTokenRules
 
     yield from ensure_metadata(client, missing="issuer" not in client.metadata)
-    issuer = client.metadata.get("issuer")
+    # With an issuer template (multi-tenant providers) the template stands for the issuer.
+    issuer = client.metadata.get("issuer") or client.issuer_template
     if not issuer:
         raise InvalidIDTokenError(
             "iss",
@@ -122,6 +124,7 @@ def id_token_rules(client: Client, **overrides: Any) -> Flow[IDTokenRules]:
             client.metadata.get("id_token_signing_alg_values_supported"),
         ),
         leeway=client.leeway if leeway is None else int(leeway),
+        issuer_template=client.issuer_template,
         **overrides,
     )
 
@@ -199,6 +202,9 @@ def check_token_id_token(
         code=code,
         previous_claims=bound_to if bound_to is not None else previous_claims,
         allow_none_alg=client.id_token_signed_response_alg == "none" and not front_channel,
+        # The opt-in for providers that drop the nonce covers the token endpoint's ID
+        # token only: a front-channel one without a nonce could be replayed (§3.2.2.11).
+        allow_missing_nonce=client.allow_id_token_without_nonce and not front_channel,
     )
     claims = yield from _validate(client, str(id_token), rules)
     if previous_claims is not None:
@@ -261,7 +267,14 @@ def userinfo(client: Client, *, options: Mapping[str, Any] | None = None) -> Flo
     if token is None:
         raise MissingTokenError(description="no access token to call UserInfo with")
     url, headers, _ = add_token(token, "header", url, {"Accept": "application/json"}, None)
-    response: HttpResponse = yield Send(HttpRequest("GET", url, headers), options=options)
+    request = Send(HttpRequest("GET", url, headers), options=options)
+    if is_dpop_token(token):
+        # RFC 9449 §7.1: a DPoP token travels with a proof bound to it (ath).
+        proof = proof_for(client, str(token.get("access_token")))
+        if proof is None:
+            resource_proof(None, "GET", url, token)  # refuses: no key to prove with
+        request = Send(request.request, options=options, proof=proof)
+    response = yield from send_with_proof(client, request, add_proof=False)
     claims = token.get("userinfo")
     expected_sub = claims.get("sub") if isinstance(claims, Mapping) else None
     jwks = yield from key_set_for(client, userinfo_jwt_header(response))

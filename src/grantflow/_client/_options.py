@@ -12,7 +12,13 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["AUTHORIZATION_DEFAULTS", "split_client_options"]
+__all__ = [
+    "AUTHORIZATION_DEFAULTS",
+    "COMPAT_OPTIONS",
+    "SENDER_CONSTRAINT_OPTIONS",
+    "split_client_options",
+    "take_sender_constraint_options",
+]
 
 #: The client's own defaults for authorization requests and grants (never server metadata).
 AUTHORIZATION_DEFAULTS = frozenset(
@@ -42,12 +48,72 @@ _METADATA_NAMES = frozenset(
     }
 )
 
+# -- api.md §12: DPoP, PAR, JAR, JARM and the FAPI 2.0 profile ------------------------------
+
+#: The constructor options of api.md §12, kept on the client (``Client.features``).
+SENDER_CONSTRAINT_OPTIONS = frozenset(
+    {"dpop", "pushed_authorization", "request_object_signing_alg", "profile"}
+)
+
+
+#: Client registration values §12 reads, accepted like the metadata names below (JARM §3).
+SENDER_CONSTRAINT_METADATA = frozenset({"authorization_signed_response_alg"})
+
+
+def take_sender_constraint_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Remove and return the api.md §12 options found in ``kwargs``."""
+    return {name: kwargs.pop(name) for name in list(kwargs) if name in SENDER_CONSTRAINT_OPTIONS}
+
+
+# -- end of api.md §12 ------------------------------------------------------------------------
+
 #: The OAuth options of later sections (§11-§13) the client knows by name.
-_FEATURE_OPTIONS: frozenset[str] = frozenset()
+_FEATURE_OPTIONS: frozenset[str] = frozenset() | SENDER_CONSTRAINT_OPTIONS
+
+
+# -- names from requests-oauthlib (and older clients), refused with their equivalent -------
+
+#: A keyword another client took, and what does its job here.
+_RENAMED_OPTIONS: dict[str, str] = {
+    "token_updater": (
+        "update_token= (called after every renewal as update_token(token, "
+        "refresh_token=..., access_token=...))"
+    ),
+    "auto_refresh_url": (
+        "token_endpoint= (or server_metadata_url= to discover it); a token that is due is "
+        "then refreshed before the request"
+    ),
+    "auto_refresh_kwargs": (
+        "the constructor's client_id and client_secret with token_endpoint_auth_method= "
+        "(refreshes authenticate like every token request), or refresh_token(**kwargs) "
+        "for extra form fields"
+    ),
+    "client": (
+        "client_id= and client_secret= (no oauthlib client object: the grant follows from "
+        "fetch_token's arguments, e.g. username=/password= or nothing for client credentials)"
+    ),
+}
+
+#: Options of the ID token checks for providers that bend OpenID Connect (README).
+COMPAT_OPTIONS = frozenset({"issuer_template", "allow_id_token_without_nonce"})
+
+
+def _renamed_message(name: str) -> str | None:
+    equivalent = _RENAMED_OPTIONS.get(name)
+    if equivalent is None:
+        return None
+    return f"unexpected keyword argument {name!r}: grantflow's equivalent is {equivalent}"
+
+
+# -- end of the requests-oauthlib block -----------------------------------------------------
 
 
 def _is_metadata_name(name: str) -> bool:
-    return name in _METADATA_NAMES or name.endswith(("_endpoint", "_supported"))
+    return (
+        name in _METADATA_NAMES
+        or name in SENDER_CONSTRAINT_METADATA
+        or name.endswith(("_endpoint", "_supported"))
+    )
 
 
 def split_client_options(
@@ -70,12 +136,16 @@ def split_client_options(
 
 
 def _unknown_message(name: str, known: Iterable[str]) -> str:
+    renamed = _renamed_message(name)
+    if renamed is not None:
+        return renamed
     candidates = sorted(
         {
             *known,
             *AUTHORIZATION_DEFAULTS,
             *_METADATA_NAMES,
             *_FEATURE_OPTIONS,
+            *COMPAT_OPTIONS,
             "authorization_endpoint",
             "token_endpoint",
             "revocation_endpoint",

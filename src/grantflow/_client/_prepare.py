@@ -2,13 +2,13 @@
 
 Order (api.md §2, §9): the secure-transport check, then the request compliance hooks,
 then client authentication (so a hook that moves the endpoint also moves a JWT
-assertion's audience), then a GET's form moves into the query. The values the request
+assertion's audience), then a GET's form moves into the query, then a DPoP proof for
+the URL that is sent. The values the request
 carries that are secret are collected, so error messages can be scrubbed of them.
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "WireRequest",
     "check_client_auth",
-    "insecure_transport_allowed",
     "needs_certificate",
     "prepare",
 ]
@@ -34,13 +33,6 @@ _NO_CERTIFICATE = (
     "tls_client_auth / self_signed_tls_client_auth need a client certificate: "
     "pass cert=(cert_file, key_file) (RFC 8705 §2)"
 )
-_FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
-
-
-def insecure_transport_allowed() -> bool:
-    """Whether ``GRANTFLOW_INSECURE_TRANSPORT`` is set (read at every call, api.md §9)."""
-    value = os.environ.get("GRANTFLOW_INSECURE_TRANSPORT")
-    return value is not None and value.strip().lower() not in _FALSE_VALUES
 
 
 class WireRequest:
@@ -89,7 +81,7 @@ def prepare(
     """The wire form of ``step``; ``owner`` is what client-auth callables receive as
     their ``client`` (the session or httpx client, as in api.md §2)."""
     req = step.request
-    check_secure_transport(req.url, allow_insecure=insecure_transport_allowed())
+    check_secure_transport(req.url)
     if step.client_auth is not None and needs_certificate(step.client_auth) and not has_certificate:
         raise ValueError(_NO_CERTIFICATE)
     url, headers = req.url, dict(req.headers)
@@ -103,6 +95,10 @@ def prepare(
         url, headers, body = step.client_auth(owner, req.method, url, headers, body)
     if req.method == "GET" and body:
         url, body = add_params_to_uri(url, parse_qsl(body, keep_blank_values=True)), ""
+    if step.proof is not None:
+        # RFC 9449 §4: made last, on the URL that is sent, once per attempt (so a retry
+        # after use_dpop_nonce carries the new nonce and a fresh jti).
+        headers["DPoP"] = step.proof.make(req.method, url)
     secrets = sensitive_values(url, body)
     for name, field in headers.items():
         if name.lower() == "authorization" and " " in field:

@@ -1,4 +1,5 @@
-"""One replay of a resource request whose token the server rejected as ``invalid_token``.
+"""One replay of a resource request whose token the server rejected as ``invalid_token``,
+or whose DPoP proof lacked the resource server's nonce (``use_dpop_nonce``).
 
 A token can die before its ``expires_at`` (revoked, rotated away, the server restarted
 with new keys). RFC 6750 §3.1 has the resource server say so with ``401`` and
@@ -18,6 +19,7 @@ from .._core._http import HttpResponse
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
 from .._sources._source import TokenSource
+from ._dpop import is_dpop_token, note_resource_nonce
 from ._tokens import can_renew, current_token
 
 if TYPE_CHECKING:
@@ -35,6 +37,28 @@ def _refused(response: HttpResponse) -> bool:
     return response.status_code == 401 and is_invalid_token_challenge(
         response.header("www-authenticate") or ""
     )
+
+
+def _dpop_nonce_replay(
+    client: Client,
+    response: HttpResponse,
+    sent: OAuth2Token,
+    request_url: str,
+    rewindable: bool,
+    resend: Callable[[OAuth2Token], Any],
+) -> Flow[HttpResponse | None]:
+    """RFC 9449 §9: remember the resource server's nonce; a ``use_dpop_nonce`` 401 is
+    answered by one replay with the same token and a proof carrying that nonce. The
+    replay's answer stands, whatever it is: no loop."""
+    url = response.url or request_url
+    nonce = note_resource_nonce(client, url, response)
+    if nonce is None or not rewindable:
+        return None
+    if response.url and _origin(response.url) != _origin(request_url):
+        return None
+    replay: HttpResponse = yield Call(resend, sent)
+    note_resource_nonce(client, replay.url or url, replay, quietly=True)
+    return replay
 
 
 def replay_after_401(
@@ -58,6 +82,12 @@ def replay_after_401(
     that token's next 401s are not renewed again.
     """
     source = source or client.source
+    if client.dpop_key is not None and is_dpop_token(sent):
+        answered = yield from _dpop_nonce_replay(
+            client, response, sent, request_url, rewindable, resend
+        )
+        if answered is not None:
+            return answered
     if not client.retry_on_invalid_token or not _refused(response):
         return None
     if response.url and _origin(response.url) != _origin(request_url):

@@ -26,10 +26,17 @@ from .._core._indicators import indicator_params
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
-from .._flows._single import token_flow
 from .._sources._source import Lookup, TokenSource
-from ..errors import InvalidIDTokenError, InvalidResponseError, InvalidTokenError, MissingTokenError
+from ..errors import (
+    InvalidIDTokenError,
+    InvalidResponseError,
+    InvalidTokenError,
+    MissingTokenError,
+    OAuthError,
+)
 from ._authorize import consume, validate_callback
+from ._compat import check_token_request_keywords
+from ._dpop import token_request
 from ._join import join_renewal
 from ._metadata import endpoint, optional_endpoint
 from ._oidc import check_front_channel_id_token, check_token_id_token
@@ -64,6 +71,9 @@ def fetch_token(
 ) -> Flow[OAuth2Token]:
     """Obtain a token: code (from a callback or ``code=``), password, client credentials,
     or any extension grant; an ID token in the answer is validated first."""
+    check_token_request_keywords("fetch_token", kwargs)
+    # requests-oauthlib names the endpoint token_url=; it means url, never a form field.
+    url = url or kwargs.pop("token_url", None)
     authorization_response = kwargs.pop("authorization_response", None)
     code = kwargs.pop("code", None)
     code_verifier = kwargs.pop("code_verifier", None)
@@ -71,11 +81,19 @@ def fetch_token(
     _check_indicators(kwargs)
     record: AuthorizationRequest | None = None
     callback: ValidatedCallback | None = None
+    verifier_unknown = False
     if authorization_response is not None:
         callback, record = yield from validate_callback(client, authorization_response, state)
         code = callback.code
         if not code:
+            response_type = (
+                record.response_type if record else implied_response_type(callback.params)
+            )
+            if response_type and "code" not in response_type.split():
+                # An implicit response (RFC 6749 §4.2.2): the token is in the callback.
+                return (yield from _implicit_token(client, callback, record, nonce))
             raise InvalidResponseError(description="the authorization response has no code")
+        verifier_unknown = _verifier_unknown(client, record, code_verifier)
     elif code is not None and state is not None:
         record = consume(client, state)
     grant = grant_type or guess_grant(kwargs, code, client.authorization_default("grant_type"))
@@ -87,9 +105,18 @@ def fetch_token(
     request = build_token_request(
         endpoint_url, grant, params, body=body, method=method, headers=headers
     )
-    token = yield from token_flow(
-        request, purpose="access_token", client_auth=client.client_auth(auth), options=options
-    )
+    try:
+        token = yield from token_request(
+            client,
+            request,
+            purpose="access_token",
+            client_auth=client.client_auth(auth),
+            options=options,
+        )
+    except OAuthError as exc:
+        if verifier_unknown and exc.error == "invalid_grant":
+            _add_verifier_hint(exc)
+        raise
     token = yield from check_token_id_token(
         client,
         token,
@@ -156,6 +183,30 @@ def _grant_params(
     return params
 
 
+def _verifier_unknown(
+    client: Client, record: AuthorizationRequest | None, code_verifier: str | None
+) -> bool:
+    """Whether a code is redeemed without the PKCE verifier its request may have carried.
+
+    A callback checked against a ``state`` given by hand (the constructor's, or
+    ``state=``) answers a request another session made; with PKCE on (the default) that
+    request may have carried a ``code_challenge``, and the server then refuses the code
+    (RFC 7636 §4.6). The request is still sent: the other session may have sent none.
+    """
+    return record is None and not code_verifier and bool(client.code_challenge_method)
+
+
+def _add_verifier_hint(exc: OAuthError) -> None:
+    """Say why an ``invalid_grant`` may have come: the verifier was not sent."""
+    hint = (
+        "no PKCE code_verifier was sent: this callback answers a request this session did "
+        "not make; pass code_verifier= (and nonce= for OpenID) as remembered by "
+        "authorization_request(state) in the session that made the URL"
+    )
+    exc.description = f"{exc.description}; {hint}" if exc.description else hint
+    exc.args = (str(exc),)
+
+
 def token_from_fragment(
     client: Client, authorization_response: Any, state: str | None = None, nonce: str | None = None
 ) -> Flow[OAuth2Token]:
@@ -165,6 +216,16 @@ def token_from_fragment(
     the authorization URL (see ``authorization_request``).
     """
     callback, record = yield from validate_callback(client, authorization_response, state)
+    return (yield from _implicit_token(client, callback, record, nonce))
+
+
+def _implicit_token(
+    client: Client,
+    callback: ValidatedCallback,
+    record: AuthorizationRequest | None,
+    nonce: str | None,
+) -> Flow[OAuth2Token]:
+    """The token an implicit callback carries, its ID token validated (OIDC Core §3.2.2)."""
     params = dict(callback.params)
     if not params.get("access_token") and not params.get("id_token"):
         raise InvalidResponseError(
@@ -200,6 +261,7 @@ def refresh_token(
     **kwargs: Any,
 ) -> Flow[OAuth2Token]:
     """Refresh the token (RFC 6749 §6); the old refresh token is kept if none comes back."""
+    check_token_request_keywords("refresh_token", kwargs)
     previous = client.source.token
     old_refresh = refresh_token or (previous.get("refresh_token") if previous else None)
     if not old_refresh:
@@ -229,7 +291,8 @@ def _refresh(
     if "scope" in params:
         params["scope"] = scope_to_str(params["scope"])
     request = build_token_request(endpoint_url, REFRESH_TOKEN, params, body=body, headers=headers)
-    token = yield from token_flow(
+    token = yield from token_request(
+        client,
         request,
         purpose="refresh_token",
         client_auth=client.client_auth(auth),
@@ -255,7 +318,8 @@ def _refetch(client: Client) -> Flow[OAuth2Token]:
         method=spec.method,
         headers=spec.headers,
     )
-    token = yield from token_flow(
+    token = yield from token_request(
+        client,
         request,
         purpose="access_token",
         client_auth=client.client_auth(spec.auth),
@@ -289,7 +353,15 @@ def renew(client: Client, current: OAuth2Token | None) -> Flow[OAuth2Token]:
         renewed: OAuth2Token = yield from client.assertion.fetch(client)
         return renewed
     if current is not None and current.get("refresh_token"):
-        return (yield from _refresh(client, None, current["refresh_token"], current))
+        url = yield from optional_endpoint(client, "token_endpoint")
+        if url is None:
+            # api.md §8: an expired token that cannot be renewed is InvalidTokenError,
+            # whatever is missing; the message says what would renew it.
+            raise InvalidTokenError(
+                description="the access token has expired and no token_endpoint is known "
+                "to refresh it: give token_endpoint= or server_metadata_url="
+            )
+        return (yield from _refresh(client, url, current["refresh_token"], current))
     if (yield from _can_refetch(client)):
         return (yield from _refetch(client))
     if current is None:

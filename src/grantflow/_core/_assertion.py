@@ -7,7 +7,6 @@ assertions (§2.2, where ``iss = sub = client_id``), so both are built and signe
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from joserfc import jws
 from joserfc.jwk import Key
 
 from ._keys import SUPPORTED_ALGORITHMS, check_algorithm, import_signing_key, key_id
+from ._random import generate_token
 
 __all__ = [
     "ServiceAccount",
@@ -40,7 +40,7 @@ _JTI_BYTES = 24
 
 def new_jti() -> str:
     """A fresh, unguessable JWT ID (RFC 7519 §4.1.7): 192 random bits, URL-safe."""
-    return secrets.token_urlsafe(_JTI_BYTES)
+    return generate_token(_JTI_BYTES)
 
 
 def assertion_claims(

@@ -183,8 +183,13 @@ def validate_callback(
     expected_state: str | None,
     issuer: str | None,
     iss_required: bool,
+    unverifiable_iss_ok: bool = False,
 ) -> ValidatedCallback:
-    """Check ``iss`` (RFC 9207) and ``state``, then ``error``; return what may be exchanged."""
+    """Check ``iss`` (RFC 9207) and ``state``, then ``error``; return what may be exchanged.
+
+    An ``iss`` that cannot be checked (no issuer known) is refused unless
+    ``unverifiable_iss_ok``: accepting it unchecked would pass a mix-up silently.
+    """
     iss = params.get("iss")
     if iss is None and params.get("id_token"):
         # A front-channel ID token names its issuer in a signed claim, which is validated
@@ -196,6 +201,12 @@ def validate_callback(
             raise InvalidResponseError(
                 description="the authorization response has no 'iss' although the server "
                 "says it sends one (RFC 9207)"
+            )
+        if issuer is None and not unverifiable_iss_ok:
+            raise InvalidResponseError(
+                description="the authorization response names its issuer ('iss', RFC 9207) "
+                "but this client knows no issuer to check it against: give issuer= or "
+                "server_metadata_url=, or accept_unverifiable_iss=True to skip the check"
             )
         if issuer is not None and iss != issuer:
             raise InvalidResponseError(

@@ -11,6 +11,7 @@ from ._params import add_params_to_body, add_params_to_uri
 
 __all__ = [
     "TOKEN_PLACEMENTS",
+    "HeaderCache",
     "add_token",
     "authorization_header",
     "authorization_scheme",
@@ -69,6 +70,28 @@ def authorization_header(token: Mapping[str, Any]) -> str:
             "beyond ISO-8859-1 and cannot be sent in an Authorization header"
         )
     return f"{scheme} {access_token}"
+
+
+class HeaderCache:
+    """The ``Authorization`` value of the last token seen, rebuilt only when its access
+    token or type is another object (the same two objects give the same value). The
+    entry is one tuple swapped whole, so threads never see half of it."""
+
+    __slots__ = ("_entry",)
+
+    def __init__(self) -> None:
+        self._entry: tuple[Any, Any, str] = (object(), object(), "")
+
+    def value(self, token: Mapping[str, Any]) -> str:
+        """``authorization_header(token)``, from the cache when the token is the same."""
+        access_token = token.get("access_token")
+        token_type = token.get("token_type")
+        entry = self._entry
+        if entry[0] is access_token and entry[1] is token_type:
+            return entry[2]
+        value = authorization_header(token)
+        self._entry = (access_token, token_type, value)
+        return value
 
 
 def add_token(

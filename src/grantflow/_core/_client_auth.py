@@ -17,6 +17,9 @@ from ._params import add_params_to_body
 
 __all__ = [
     "BUILTIN_METHODS",
+    "JWT_METHODS",
+    "METHOD_NAMES",
+    "SECRET_METHODS",
     "TLS_METHODS",
     "ClientAuthFunc",
     "ClientLike",
@@ -41,6 +44,19 @@ class ClientLike(Protocol):
 #: ``f(client, method, uri, headers, body) -> (uri, headers, body)``
 ClientAuthFunc = Callable[[Any, str, str, dict[str, str], str], tuple[str, dict[str, str], str]]
 
+#: Every client authentication method name grantflow knows (RFC 6749 §2.3, RFC 7523
+#: §2.2, RFC 8705 §2), in the order help texts list them; and its families.
+METHOD_NAMES = (
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+    "none",
+)
+SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client_secret_jwt"})
+JWT_METHODS = frozenset({"client_secret_jwt", "private_key_jwt"})
 TLS_METHODS = frozenset({"tls_client_auth", "self_signed_tls_client_auth"})
 
 

@@ -10,6 +10,7 @@ flow decides to retry once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -36,6 +37,7 @@ __all__ = [
     "USE_DPOP_NONCE",
     "DPoPKey",
     "DPoPNonces",
+    "ProofFor",
     "add_dpop_jkt",
     "add_proof",
     "check_token_binding",
@@ -291,6 +293,8 @@ class DPoPNonces:
 
     def get(self, url: str) -> str | None:
         """The nonce to put in the next proof for ``url``, if its server gave one."""
+        if not self._by_origin:
+            return None  # the common case: no server asked for nonces
         return self._by_origin.get(_origin(url))
 
     def update(self, url: str, response: HttpResponse) -> str | None:
@@ -308,6 +312,7 @@ class DPoPNonces:
         return nonce
 
 
+@functools.lru_cache(maxsize=512)
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -330,6 +335,30 @@ def add_proof(
     proof = key.proof(request.method, request.url, access_token=access_token, nonce=nonce)
     headers = {**request.headers, DPOP_HEADER: proof}
     return HttpRequest(request.method, request.url, headers, request.body)
+
+
+class ProofFor(Frozen):
+    """A request's order for a proof: the key, the nonce cache of its client, and the
+    access token the proof binds (``ath``, resource requests only). The proof itself is
+    made when the request goes on the wire (:meth:`make`), once per attempt, with the
+    newest nonce its server gave (RFC 9449 §8.2)."""
+
+    __slots__ = ("access_token", "key", "nonces")
+    key: DPoPKey
+    nonces: DPoPNonces
+    access_token: str | None
+
+    def __init__(self, key: DPoPKey, nonces: DPoPNonces, access_token: str | None = None) -> None:
+        self._set(key=key, nonces=nonces, access_token=access_token)
+
+    def make(self, method: str, url: str) -> str:
+        """The ``DPoP`` header value for a request with ``method`` to ``url``."""
+        return self.key.proof(
+            method, url, access_token=self.access_token, nonce=self.nonces.get(url)
+        )
+
+    def __repr__(self) -> str:
+        return f"ProofFor({self.key!r}, ath={self.access_token is not None})"
 
 
 def add_dpop_jkt(params: Mapping[str, Any], key: DPoPKey) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from joserfc.jwk import OKPKey
 
+from ._issuer import issuer_for_tenant
 from ._jwks import JWKSet, Secret, VerifiedJWS, fail, unverified_header, verify_jws
 from ._random import constant_time_equal
 
@@ -65,6 +66,8 @@ class IDTokenRules:
     c_hash_required: bool = False
     leeway: int = 60
     previous_claims: Mapping[str, Any] | None = field(default=None, repr=False)
+    issuer_template: str | None = None
+    allow_missing_nonce: bool = False
 
 
 def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
@@ -118,7 +121,19 @@ def _audiences(value: object) -> list[str] | None:
 
 
 def _check_iss(t: _Token) -> None:
-    if t.claims.get("iss") != t.rules.issuer:
+    template = t.rules.issuer_template
+    if template is None:
+        if t.claims.get("iss") != t.rules.issuer:
+            raise fail("iss", "the issuer is not the provider's issuer identifier")
+        return
+    # A multi-tenant provider's issuer is a template: the token's own tenant (tid)
+    # fills it in, and iss must be exactly that tenant's issuer (module _issuer).
+    expected = issuer_for_tenant(template, t.claims)
+    if expected is None:
+        raise fail("tid", "missing or not a tenant identifier, so the issuer template cannot apply")
+    if t.claims.get("iss") != expected:
+        raise fail("iss", "the issuer is not the issuer template filled in with the token's tid")
+    if t.rules.issuer != template and expected != t.rules.issuer:
         raise fail("iss", "the issuer is not the provider's issuer identifier")
 
 
@@ -178,6 +193,10 @@ def _check_nonce(t: _Token) -> None:
         return
     got = t.claims.get("nonce")
     if got is None:
+        if t.rules.allow_missing_nonce:
+            # allow_id_token_without_nonce=True: the provider drops it (README); a nonce
+            # that is present must still match.
+            return
         raise fail("nonce", "missing, but a nonce was sent")
     if not isinstance(got, str) or not constant_time_equal(got, expected):
         raise fail("nonce", "differs from the nonce sent")

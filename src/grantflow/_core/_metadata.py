@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import InvalidResponseError
+from ._issuer import template_matches
 
 __all__ = [
     "ENDPOINT_NAMES",
@@ -73,14 +74,27 @@ def issuer_from_discovery_url(url: str) -> str | None:
 
 
 def validate_metadata(
-    document: dict[str, Any], *, url: str, expected_issuer: str | None
+    document: dict[str, Any],
+    *,
+    url: str,
+    expected_issuer: str | None,
+    issuer_template: str | None = None,
 ) -> dict[str, Any]:
-    """Check a discovery document: ``issuer`` present and equal to the one expected."""
+    """Check a discovery document: ``issuer`` present and equal to the one expected.
+
+    With ``issuer_template`` (opt-in, multi-tenant providers), a document fetched for one
+    tenant or for ``/common`` may name the template itself as its issuer.
+    """
     issuer = document.get("issuer")
     if not isinstance(issuer, str) or not issuer:
         raise InvalidResponseError(description="the discovery document has no issuer")
     expected = expected_issuer or issuer_from_discovery_url(url)
-    if expected is not None and issuer != expected:
+    templated = (
+        issuer_template is not None
+        and issuer == issuer_template
+        and (expected is None or template_matches(issuer_template, expected))
+    )
+    if expected is not None and issuer != expected and not templated:
         raise InvalidResponseError(
             description=f"the discovery document's issuer {issuer!r} is not the expected "
             f"issuer {expected!r}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import secrets
+
+from ._random import generate_token
 
 __all__ = ["create_code_challenge", "generate_code_verifier", "is_valid_code_verifier"]
 
@@ -14,7 +15,7 @@ _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 def generate_code_verifier(nbytes: int = 48) -> str:
     """A verifier of 64 characters from the unreserved alphabet (RFC 7636 §4.1)."""
-    return secrets.token_urlsafe(nbytes)
+    return generate_token(nbytes)
 
 
 def is_valid_code_verifier(verifier: str) -> bool:

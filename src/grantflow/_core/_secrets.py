@@ -1,20 +1,77 @@
-"""Which values are secret in a request, and how they are scrubbed from text."""
+"""The one home of the secrets rule: which names carry credentials, and how their values
+are masked in reprs and scrubbed from error text (log lines: ``_log_filter``, which asks
+:func:`is_secret_field` too)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from ..errors import OAuthError
-from ._token import is_secret_field
 
-__all__ = ["MASK", "record_sent", "redact_text", "redacting", "sensitive_values"]
+__all__ = [
+    "MASK",
+    "SECRET_TOKEN_FIELDS",
+    "SENSITIVE_PARAMETERS",
+    "is_secret_field",
+    "masked",
+    "record_sent",
+    "redact_text",
+    "redacting",
+    "sensitive_values",
+]
 
 #: Shorter values are not scrubbed from free text: replacing them would garble it.
 _MIN_SECRET_LENGTH = 4
 MASK = "***"
+
+#: Token fields that must never appear in a repr, log line or error message.
+SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
+
+_NOT_SECRET = frozenset({"token_type", "issued_token_type", "requested_token_type"})
+
+#: Parameter and member names that always carry a credential; names ending in
+#: ``_token`` or ``_secret`` do too (see :func:`is_secret_field`).
+SENSITIVE_PARAMETERS = frozenset(
+    {
+        *SECRET_TOKEN_FIELDS,
+        "actor_token",
+        "assertion",
+        "client_assertion",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "device_code",
+        "device_secret",
+        "mac_key",
+        "password",
+        "subject_token",
+        "token",
+    }
+)
+
+
+def is_secret_field(name: object) -> bool:
+    """Whether a form parameter or response member holds a credential.
+
+    Beyond the named ones, any ``*_token`` or ``*_secret``: responses nest a user's token
+    in a provider's envelope, OpenID Connect Native SSO returns ``device_secret``.
+    """
+    if not isinstance(name, str) or name in _NOT_SECRET:
+        return False
+    return name in SENSITIVE_PARAMETERS or name.endswith(("_token", "_secret"))
+
+
+def masked(value: Any) -> Any:
+    """A copy of ``value`` (dicts and lists, recursively) with credentials replaced by ``***``."""
+    if isinstance(value, Mapping):
+        return {k: (MASK if is_secret_field(k) else masked(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(v) for v in value]
+    return value
 
 
 def sensitive_values(url: str, body: str | None = None) -> list[str]:

@@ -9,15 +9,13 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from ._secrets import masked
+
 __all__ = [
     "MAX_EPOCH",
-    "SECRET_TOKEN_FIELDS",
-    "SENSITIVE_PARAMETERS",
     "OAuth2Token",
     "coerce_expires_in",
-    "is_secret_field",
     "is_unsendable",
-    "masked",
 ]
 
 #: Latest epoch second accepted as an expiry (the end of the year 9999). Larger values
@@ -27,9 +25,6 @@ MAX_EPOCH = 253_402_300_799
 #: Characters no ``Authorization`` header can carry: C0 controls and DEL (a header
 #: injection), and anything beyond ISO-8859-1, which http.client cannot encode.
 _UNSENDABLE = re.compile(r"[\x00-\x1f\x7f]|[^\x00-\xff]")
-
-#: Fields that must never appear in a repr, log line or error message.
-SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
 
 
 def coerce_expires_in(value: object) -> int | None:
@@ -149,49 +144,6 @@ class OAuth2Token(dict[str, Any]):
 
     def copy(self) -> OAuth2Token:
         return OAuth2Token(self)
-
-
-_NOT_SECRET = frozenset({"token_type", "issued_token_type", "requested_token_type"})
-
-#: Parameter and member names that always carry a credential; names ending in
-#: ``_token`` or ``_secret`` do too (see :func:`is_secret_field`).
-SENSITIVE_PARAMETERS = frozenset(
-    {
-        *SECRET_TOKEN_FIELDS,
-        "actor_token",
-        "assertion",
-        "client_assertion",
-        "client_secret",
-        "code",
-        "code_verifier",
-        "device_code",
-        "device_secret",
-        "mac_key",
-        "password",
-        "subject_token",
-        "token",
-    }
-)
-
-
-def is_secret_field(name: object) -> bool:
-    """Whether a form parameter or response member holds a credential.
-
-    Beyond the named ones, any ``*_token`` or ``*_secret``: responses nest a user's token
-    in a provider's envelope, OpenID Connect Native SSO returns ``device_secret``.
-    """
-    if not isinstance(name, str) or name in _NOT_SECRET:
-        return False
-    return name in SENSITIVE_PARAMETERS or name.endswith(("_token", "_secret"))
-
-
-def masked(value: Any) -> Any:
-    """A copy of ``value`` (dicts and lists, recursively) with credentials replaced by ``***``."""
-    if isinstance(value, Mapping):
-        return {k: ("***" if is_secret_field(k) else masked(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [masked(v) for v in value]
-    return value
 
 
 def _coerce_epoch(value: object) -> int | None:

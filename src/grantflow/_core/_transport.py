@@ -11,12 +11,13 @@ whatever the scheme, before any loopback judgement.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from urllib.parse import urlsplit
 
 from ..errors import InsecureTransportError
 
-__all__ = ["check_secure_transport", "is_loopback_host"]
+__all__ = ["check_secure_transport", "insecure_transport_allowed", "is_loopback_host"]
 
 # What urlsplit strips from both ends (WHATWG "C0 control or space").
 _EDGE = "".join(map(chr, range(0x21)))
@@ -48,10 +49,20 @@ def is_loopback_host(host: str | None) -> bool:
     return address in _IPV4_LOOPBACK
 
 
-def check_secure_transport(url: str, *, allow_insecure: bool) -> None:
+_FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
+
+
+def insecure_transport_allowed() -> bool:
+    """Whether ``GRANTFLOW_INSECURE_TRANSPORT`` is set (read at every call, api.md §9)."""
+    value = os.environ.get("GRANTFLOW_INSECURE_TRANSPORT")
+    return value is not None and value.strip().lower() not in _FALSE_VALUES
+
+
+def check_secure_transport(url: str, *, allow_insecure: bool | None = None) -> None:
     """Raise :class:`InsecureTransportError` for ``http://`` on a non-loopback host, and
     for an authority that parsers read differently (``GRANTFLOW_INSECURE_TRANSPORT``
-    does not lift that: it would not say which host is meant)."""
+    does not lift that: it would not say which host is meant). ``allow_insecure=None``
+    reads that variable."""
     authority = _AUTHORITY.match(url.strip(_EDGE))
     if authority is not None and _AMBIGUOUS.search(authority.group(1)):
         raise InsecureTransportError(
@@ -60,6 +71,8 @@ def check_secure_transport(url: str, *, allow_insecure: bool) -> None:
         )
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
+    if allow_insecure is None:
+        allow_insecure = insecure_transport_allowed()
     if scheme == "https" or allow_insecure:
         return
     if scheme == "http" and is_loopback_host(parts.hostname):

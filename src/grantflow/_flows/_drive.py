@@ -17,14 +17,15 @@ The steps:
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._core._frozen import Frozen
 from .._core._http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from .._core._dpop import ProofFor
 
 __all__ = [
     "Call",
@@ -49,14 +50,16 @@ class Send(Frozen):
     ``"refresh_token"``, ``"revoke_token"``, ``"introspect_token"``, or None);
     ``client_auth`` is the client-authentication method to apply after those hooks;
     ``options`` are transport options the caller gave (``timeout``, ``verify``, ...),
-    opaque to the flow.
+    opaque to the flow; ``proof`` asks for a DPoP proof (RFC 9449 §4) made when the
+    request goes on the wire, so each attempt gets its own with the newest nonce.
     """
 
-    __slots__ = ("client_auth", "options", "purpose", "request")
+    __slots__ = ("client_auth", "options", "proof", "purpose", "request")
     request: HttpRequest
     purpose: str | None
     client_auth: Any
     options: Mapping[str, Any] | None
+    proof: ProofFor | None
 
     def __init__(
         self,
@@ -64,8 +67,15 @@ class Send(Frozen):
         purpose: str | None = None,
         client_auth: Any = None,
         options: Mapping[str, Any] | None = None,
+        proof: ProofFor | None = None,
     ) -> None:
-        self._set(request=request, purpose=purpose, client_auth=client_auth, options=options)
+        self._set(
+            request=request,
+            purpose=purpose,
+            client_auth=client_auth,
+            options=options,
+            proof=proof,
+        )
 
     def __repr__(self) -> str:
         return f"Send({self.request!r}, purpose={self.purpose!r})"
@@ -160,13 +170,16 @@ async def arun_step(
         await sleep(step.seconds)
         return None
     reply = step.func(*step.args, **step.kwargs)
-    if inspect.isawaitable(reply):
+    if isinstance(reply, Awaitable):
         reply = await reply
     return reply
 
 
 async def _async_sleep(seconds: float) -> None:
-    # asyncio.sleep looked up at each wait, as time.sleep is for the blocking driver.
+    # asyncio.sleep looked up at each wait, as time.sleep is for the blocking driver
+    # (imported here: a requests program does not load asyncio).
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 

@@ -1,4 +1,4 @@
-"""Single-request flows: a token request, discovery, a key set."""
+"""Single-request flows: discovery, a key set (token requests are the client's, with DPoP)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,11 @@ from typing import Any
 from .._core._http import HttpRequest, HttpResponse
 from .._core._metadata import validate_metadata
 from .._core._responses import parse_json_object
-from .._core._token import OAuth2Token
-from .._core._token_response import parse_token_response
 from ._drive import Flow, Send
 
-__all__ = ["discovery_flow", "json_get_flow", "token_flow"]
+__all__ = ["discovery_flow", "json_get_flow"]
 
 _JSON_ACCEPT = {"Accept": "application/json"}
-
-
-def token_flow(
-    request: HttpRequest,
-    *,
-    purpose: str,
-    client_auth: Any,
-    previous_refresh_token: str | None = None,
-    options: Mapping[str, Any] | None = None,
-) -> Flow[OAuth2Token]:
-    """Send one token request and parse the answer (RFC 6749 §5)."""
-    response: HttpResponse = yield Send(request, purpose, client_auth, options)
-    return parse_token_response(response, previous_refresh_token=previous_refresh_token)
 
 
 def json_get_flow(
@@ -38,7 +23,11 @@ def json_get_flow(
     return parse_json_object(response, what)
 
 
-def discovery_flow(url: str, expected_issuer: str | None) -> Flow[dict[str, Any]]:
+def discovery_flow(
+    url: str, expected_issuer: str | None, issuer_template: str | None = None
+) -> Flow[dict[str, Any]]:
     """Fetch and validate a discovery document (OpenID Discovery §4, RFC 8414 §3)."""
     document = yield from json_get_flow(url, "discovery endpoint")
-    return validate_metadata(document, url=url, expected_issuer=expected_issuer)
+    return validate_metadata(
+        document, url=url, expected_issuer=expected_issuer, issuer_template=issuer_template
+    )

@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 
-from .._core._bearer import add_token, authorization_header, check_placement
+from .._client._dpop import is_dpop_token, resource_proof
+from .._core._bearer import HeaderCache, add_token, check_placement
 from .._core._http import HttpResponse
+from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow, Step
 from .._sources._source import TokenSource
@@ -63,6 +65,8 @@ class OAuth2Auth(httpx.Auth):
         self.client = client
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
+        self._headers = HeaderCache()
+        install_log_filter()  # httpx logs request URLs, a uri-placed token included
 
     @classmethod
     def _sharing(cls, client: Any, source: TokenSource) -> OAuth2Auth:
@@ -71,6 +75,7 @@ class OAuth2Auth(httpx.Auth):
         auth.client = client
         auth.retry_on_invalid_token = client.retry_on_invalid_token
         auth._source = source
+        auth._headers = HeaderCache()
         return auth
 
     @property
@@ -87,20 +92,56 @@ class OAuth2Auth(httpx.Auth):
     def token(self, value: dict[str, Any] | None) -> None:
         self._source.set(value)
 
-    def _apply(self, request: httpx.Request, token: OAuth2Token, original: tuple[Any, ...]) -> None:
+    def _header_only(self) -> bool:
+        """Whether the token goes in the header and no ``protected_request`` hook runs:
+        the common case, one header write and nothing to restore for a replay."""
+        client = self.client
+        return self.token_placement == "header" and (
+            client is None or not client._client.hooks.protected_request
+        )
+
+    def _is_dpop(self, token: OAuth2Token) -> bool:
+        """Whether ``token`` is sent as a DPoP token (a client holds its key)."""
+        return self.client is not None and is_dpop_token(token)
+
+    def _put(self, request: httpx.Request, token: OAuth2Token) -> tuple[Any, ...] | None:
+        """Put ``token`` on a request that has none yet; return what a replay restores
+        first: None or ``()`` when the headers are simply overwritten (``()``: a DPoP
+        token, whose responses may bring a nonce to remember)."""
+        if self._header_only():
+            value = request.headers["Authorization"] = self._headers.value(token)
+            if value[0] != "D" or self.client is None:  # not "DPoP ..." (RFC 9449 §7.1)
+                return None
+            self._add_proof(request, token)
+            return ()
+        original = request.url, request.headers.copy(), getattr(request, "_content", None)
+        self._apply(request, token, original)
+        return original
+
+    def _apply(
+        self, request: httpx.Request, token: OAuth2Token, original: tuple[Any, ...] | None
+    ) -> None:
         """Put ``token`` on ``request`` as it was before any token (RFC 6750 §2), then
         run the client's ``protected_request`` hooks."""
+        if not original:
+            request.headers["Authorization"] = self._headers.value(token)
+            if self._is_dpop(token):
+                self._add_proof(request, token)
+            return
         url, headers, content = original
         hooks = self.client._client.hooks if self.client is not None else None
-        if self.token_placement == "header" and not (hooks and hooks.protected_request):
+        dpop = self._is_dpop(token)
+        # RFC 9449 §7.1: a DPoP token travels in the Authorization header only.
+        placement = "header" if dpop else self.token_placement
+        if placement == "header" and not (hooks and hooks.protected_request):
             request.url = url
             request.headers = httpx.Headers(headers)
-            request.headers["Authorization"] = authorization_header(token)
+            request.headers["Authorization"] = self._headers.value(token)
+            if dpop:
+                self._add_proof(request, token)
             return
         body = content.decode("utf-8") if content else None
-        new_url, new_headers, new_body = add_token(
-            token, self.token_placement, str(url), dict(headers), body
-        )
+        new_url, new_headers, new_body = add_token(token, placement, str(url), dict(headers), body)
         if hooks is not None:
             new_url, new_headers, hooked = hooks.run_request(
                 "protected_request", new_url, new_headers, new_body or ""
@@ -115,16 +156,24 @@ class OAuth2Auth(httpx.Auth):
             request.headers["Content-Length"] = str(len(data))
             if self.token_placement == "body" and "Content-Type" not in request.headers:
                 request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if dpop:
+            self._add_proof(request, token)
 
-    def _snapshot(self, request: httpx.Request) -> tuple[Any, ...]:
-        content = getattr(request, "_content", None)
-        return request.url, request.headers.copy(), content
+    def _add_proof(self, request: httpx.Request, token: OAuth2Token) -> None:
+        """The ``DPoP`` header for the request as it is sent (RFC 9449 §7.1)."""
+        client = self.client._client if self.client is not None else None
+        request.headers["DPoP"] = resource_proof(client, request.method, str(request.url), token)
 
     def _replay_flow(
         self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token
     ) -> Any:
         client = self.client
-        if client is None or not self.retry_on_invalid_token or response.status_code != 401:
+        if client is None:
+            return None
+        dpop = client._client.dpop_key is not None and is_dpop_token(sent)
+        if response.status_code != 401 and not (dpop and "DPoP-Nonce" in response.headers):
+            return None
+        if not (self.retry_on_invalid_token or dpop):
             return None
         return client._client.replay_after_401(
             _view(response),
@@ -140,14 +189,16 @@ class OAuth2Auth(httpx.Auth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         client = self.client
-        token = self._source.token
-        if client is not None and not self._source.is_fresh(token, client.leeway):
-            token = client._run(client._client.current_token(self._source))
+        source = self._source
+        token = source._token  # the attribute behind .token: this runs on every request
+        if client is not None and not source.is_fresh(token, client._client.leeway):
+            token = client._run(client._client.current_token(source))
         if token is None:
             raise MissingTokenError(description=_NO_TOKEN)
-        original = self._snapshot(request)
-        self._apply(request, token, original)
+        original = self._put(request, token)
         response = yield request
+        if response.status_code != 401 and original is None:
+            return  # a Bearer token in the header: only a 401 may need the replay flow
         flow = self._replay_flow(request, response, token)
         if flow is None:
             return
@@ -169,14 +220,16 @@ class OAuth2Auth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         client = self.client
-        token = self._source.token
-        if client is not None and not self._source.is_fresh(token, client.leeway):
-            token = await client._arun(client._client.current_token(self._source))
+        source = self._source
+        token = source._token
+        if client is not None and not source.is_fresh(token, client._client.leeway):
+            token = await client._arun(client._client.current_token(source))
         if token is None:
             raise MissingTokenError(description=_NO_TOKEN)
-        original = self._snapshot(request)
-        self._apply(request, token, original)
+        original = self._put(request, token)
         response = yield request
+        if response.status_code != 401 and original is None:
+            return  # a Bearer token in the header: only a 401 may need the replay flow
         flow = self._replay_flow(request, response, token)
         if flow is None:
             return

@@ -10,7 +10,7 @@ from .._client._client import Client
 from .._client._forward import REQUEST_OPTIONS
 from .._client._methods import OAuthMethods
 from .._client._prepare import check_client_auth
-from .._requests._redact import install_log_filter
+from .._core._log_filter import install_log_filter
 from ._auth import OAuth2Auth
 
 __all__ = ["HTTPX_CLIENT_OPTIONS", "HttpxDriver", "split_options"]

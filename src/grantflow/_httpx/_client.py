@@ -151,6 +151,8 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
         exchange_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
         register_client: Callable[..., Awaitable[RegisteredClient]]  # type: ignore[assignment]
         load_resource_metadata: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
+        # requests-oauthlib's name: answers like create_authorization_url below.
+        authorization_url: Callable[..., Any]
 
     def create_authorization_url(
         self,

@@ -8,12 +8,13 @@ import requests
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
-from .._core._bearer import add_token, authorization_header, check_placement
+from .._client._dpop import is_dpop_token, resource_proof
+from .._core._bearer import HeaderCache, add_token, check_placement
+from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
-from ._redact import install_log_filter
 from ._retry import ARMED, Snapshot, armed_request, replay
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["OAuth2Auth"]
 
 #: The empty header cache: no access token is ever identical to this sentinel.
-_NO_HEADER: tuple[Any, Any, str] = (object(), object(), "")
 
 
 class OAuth2Auth(AuthBase):
@@ -53,7 +53,7 @@ class OAuth2Auth(AuthBase):
         # A token may go in the query (token_placement="uri"): urllib3's DEBUG lines
         # must not show it, whether or not a session was ever built.
         install_log_filter()
-        self._header: tuple[Any, Any, str] = _NO_HEADER
+        self._headers = HeaderCache()
 
     @classmethod
     def _sharing(
@@ -67,7 +67,7 @@ class OAuth2Auth(AuthBase):
         auth.retry_on_invalid_token = client.retry_on_invalid_token
         auth._source = source
         auth._replay_by_hook = replay_by_hook
-        auth._header = _NO_HEADER
+        auth._headers = HeaderCache()
         return auth
 
     @property
@@ -90,15 +90,16 @@ class OAuth2Auth(AuthBase):
         client = self.client
         source = self._source
         token = source._token  # the attribute behind .token: this runs on every request
-        # A fresh token is read without a lock or any call into the session.
-        if client is not None and not source.is_fresh(token, client.leeway):
+        # A fresh token is read without a lock or any call into the session (leeway
+        # from the client itself: the session's forwarding descriptor costs more).
+        if client is not None and not source.is_fresh(token, client._client.leeway):
             token = client._current_token(source)
         if token is None:
             raise MissingTokenError(
                 description="no access token: fetch one first (fetch_token) or give token="
             )
         fast = self._header_only()
-        if client is not None and self.retry_on_invalid_token:
+        if client is not None and (self.retry_on_invalid_token or client._client.dpop_key):
             # Armed for one replay (_retry). The header case only overwrites
             # Authorization, so the request is its own snapshot; otherwise keep what it
             # was before the token went on.
@@ -107,7 +108,11 @@ class OAuth2Auth(AuthBase):
                 # What register_hook does, without its per-call Callable check.
                 r.hooks["response"].append(self._on_response)
         if fast:
-            r.headers["Authorization"] = self._authorization(token)
+            value = r.headers["Authorization"] = self._headers.value(token)
+            if value[0] == "D" and client is not None:  # "DPoP ...": RFC 9449 §7.1
+                r.headers["DPoP"] = resource_proof(
+                    client._client, r.method or "", r.url or "", token
+                )
         else:
             self._apply(r, token)
         return r
@@ -115,7 +120,12 @@ class OAuth2Auth(AuthBase):
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         """The response hook: one replay after an ``invalid_token`` 401 (``_retry``)."""
         if response.status_code != 401:
-            return response
+            client = self.client
+            # Only a DPoP nonce (RFC 9449 §9) makes another answer the replay flow's.
+            if client is None or client._client.dpop_key is None:
+                return response
+            if "DPoP-Nonce" not in response.headers:
+                return response
         # Inside requests' send: a redirected request is a copy, never armed.
         request = armed_request(response, by_hook=True)
         client = self.client
@@ -139,29 +149,21 @@ class OAuth2Auth(AuthBase):
             client is None or not client._client.hooks.protected_request
         )
 
-    def _authorization(self, token: OAuth2Token) -> str:
-        """The ``Authorization`` value for ``token``, rebuilt only when its access token or
-        type is another object than last time (the same two objects give the same value;
-        the tuple is swapped whole, so threads never see half of it)."""
-        access_token = token.get("access_token")
-        token_type = token.get("token_type")
-        cached = self._header
-        if cached[0] is access_token and cached[1] is token_type:
-            return cached[2]
-        value = authorization_header(token)
-        self._header = (access_token, token_type, value)
-        return value
-
     def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
         """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
-        if self._header_only():
-            r.headers["Authorization"] = self._authorization(token)
-            return
         client = self.client
+        dpop = client is not None and is_dpop_token(token)
+        if self._header_only():
+            r.headers["Authorization"] = self._headers.value(token)
+            if dpop and client is not None:
+                r.headers["DPoP"] = resource_proof(
+                    client._client, r.method or "", r.url or "", token
+                )
+            return
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
-        url, headers, new_body = add_token(
-            token, self.token_placement, r.url or "", dict(r.headers), body
-        )
+        # RFC 9449 §7.1: a DPoP token travels in the Authorization header only.
+        placement = "header" if dpop else self.token_placement
+        url, headers, new_body = add_token(token, placement, r.url or "", dict(r.headers), body)
         if client is not None:
             url, headers, hooked = client._client.hooks.run_request(
                 "protected_request", url, headers, new_body or ""
@@ -174,6 +176,8 @@ class OAuth2Auth(AuthBase):
             r.headers["Content-Length"] = str(len(new_body.encode("utf-8")))
             if self.token_placement == "body" and "Content-Type" not in r.headers:
                 r.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if dpop and client is not None:
+            r.headers["DPoP"] = resource_proof(client._client, r.method or "", r.url or "", token)
 
     def __repr__(self) -> str:
         return (

@@ -15,11 +15,12 @@ from .._client._client import Client
 from .._client._forward import REQUEST_OPTIONS, SESSION_ATTRIBUTES, split_request_options
 from .._client._methods import OAuthMethods
 from .._client._prepare import check_client_auth, prepare
+from .._core._log_filter import install_log_filter
 from .._core._secrets import redacting
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, run
 from ._auth import OAuth2Auth
-from ._redact import install_log_filter, redact_exception
+from ._redact import redact_exception
 from ._retry import armed_request, replay
 from ._sender import is_requests_auth, send_wire
 
@@ -161,7 +162,10 @@ class OAuth2Session(OAuthMethods, requests.Session):
         redacted: requests.RequestException | None = None
         try:
             response = super().request(method, url, auth=auth, **kwargs)
-            if response.status_code == 401:
+            if response.status_code == 401 or (
+                self._client.dpop_key is not None and "DPoP-Nonce" in response.headers
+            ):
+                # A 401, or a DPoP nonce to remember (RFC 9449 §9): the replay flow decides.
                 response = self._replay(response, kwargs)
             return response
         except requests.RequestException as exc:

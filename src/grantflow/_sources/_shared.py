@@ -10,11 +10,14 @@ nothing is held across an I/O the other kind could block on.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    # asyncio is imported where it runs: a requests user should not pay for it.
+    import asyncio
 
 __all__ = ["SharedValue"]
 
@@ -60,6 +63,8 @@ class SharedValue(Generic[V]):
 
     async def aget(self, fetch: Callable[[], Awaitable[V]], newer_than: int | None = None) -> V:
         """The async twin of :meth:`get`: tasks of one event loop share one fetch."""
+        import asyncio
+
         if self._current(newer_than):
             return self._value  # type: ignore[return-value]
         loop = asyncio.get_running_loop()

@@ -10,17 +10,20 @@ after it starts a new flight, so nothing is left poisoned or waiting.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
+
+if TYPE_CHECKING:
+    # asyncio is imported where it runs: a requests user should not pay for it.
+    import asyncio
 
 __all__ = ["AsyncRenewer", "Lookup", "Renewer", "TokenSource"]
 
@@ -204,6 +207,8 @@ class TokenSource:
         that rotates refresh tokens has already spent the old one), so the followers
         still get its token and no lock stays held.
         """
+        import asyncio
+
         while True:
             current = self._token
             if renew is None or self.is_fresh(current, leeway):
@@ -231,6 +236,8 @@ class TokenSource:
     def _start_async_flight(
         self, loop: asyncio.AbstractEventLoop, renewal: Awaitable[Lookup]
     ) -> asyncio.Future[Lookup]:
+        import asyncio
+
         flight: asyncio.Future[Lookup] = loop.create_future()
         # Nobody may be waiting when it fails: keep an unread failure from being logged.
         flight.add_done_callback(_retrieve)
@@ -255,6 +262,8 @@ class TokenSource:
     ) -> Lookup:
         """:meth:`_renew` for async callers: the store's lock and I/O run in a thread
         (a file or Redis lock may block), the renewal itself on the event loop."""
+        import asyncio
+
         store = self._store
         if isinstance(store, MemoryTokenStore):
             # One process: the flight above already serialises this loop's tasks.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from .._core._transport import is_loopback_host
 from ..errors import OAuthError
 from ._config import ACR_VALUES, CODE_TTL, OIDC_SCOPES, RESOURCE_SERVERS, SESSION_TTL, Client
 from ._context import INTERACTION_PATH, SESSION_COOKIE, Context
@@ -26,7 +27,6 @@ from ._state import AuthCode, Authorization, Interaction, Session, new_handle
 __all__ = ["authorization_endpoint", "complete_interaction", "session_cookie"]
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-_LOOPBACK_IPS = frozenset({"127.0.0.1", "[::1]"})
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 _MODES = frozenset({"query", "fragment", "form_post"})
 INTERACTION_TTL = 600
@@ -90,8 +90,8 @@ def _redirect_uri_registered(client: Client, given: str) -> bool:
     asked = urlsplit(given)
     if asked.scheme != "http" or asked.hostname is None:
         return False
-    host = f"[{asked.hostname}]" if ":" in asked.hostname else asked.hostname
-    if host not in _LOOPBACK_IPS:
+    # RFC 8252 §7.3: any port for a loopback IP literal ("localhost" is not one, §8.3).
+    if asked.hostname == "localhost" or not is_loopback_host(asked.hostname):
         return False
     for registered in client.redirect_uris:
         known = urlsplit(registered)

@@ -13,6 +13,8 @@ from typing import Any
 
 from joserfc.jwk import KeySet
 
+from .._core._client_auth import SECRET_METHODS
+
 __all__ = [
     "ALL_GRANTS",
     "CLAIMS_BY_SCOPE",
@@ -227,7 +229,7 @@ def parse_client(raw: Mapping[str, Any], jwks: KeySet | None = None) -> Client:
         raise ValueError("a client registration needs a non-empty 'client_id'")
     method = str(raw.get("token_endpoint_auth_method", "client_secret_basic"))
     secret = raw.get("client_secret")
-    if method in {"client_secret_basic", "client_secret_post", "client_secret_jwt"} and not secret:
+    if method in SECRET_METHODS and not secret:
         raise ValueError(f"client {raw['client_id']!r} uses {method} but has no client_secret")
     if method == "private_key_jwt" and jwks is None:
         raise ValueError(f"client {raw['client_id']!r} uses private_key_jwt but has no keys")

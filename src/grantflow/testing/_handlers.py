@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._core._client_auth import METHOD_NAMES, TLS_METHODS
 from ..errors import OAuthError
 from ._authorize import authorization_endpoint
 from ._client_auth import authenticate_client
@@ -23,13 +24,8 @@ __all__ = ["discovery_document", "dispatch"]
 
 Endpoint = Callable[[Context, Request], Response]
 _SIGNING_ALGS = ["RS256", "PS256", "ES256", "HS256"]
-_AUTH_METHODS = [
-    "none",
-    "client_secret_basic",
-    "client_secret_post",
-    "client_secret_jwt",
-    "private_key_jwt",
-]
+#: All but mutual TLS, which this provider does not serve.
+_AUTH_METHODS = [name for name in METHOD_NAMES if name not in TLS_METHODS]
 
 
 def discovery_document(ctx: Context) -> dict[str, Any]:

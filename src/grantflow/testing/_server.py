@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import errno
-import ipaddress
 import json
 import shutil
 import socket
@@ -20,6 +19,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .._core._transport import is_loopback_host
 from ._config import (
     DEFAULT_USERS,
     RESOURCE_SERVERS,
@@ -46,18 +46,11 @@ from ._state import Store
 __all__ = ["DevProvider"]
 
 MAX_BODY = 1024 * 1024
-_LOOPBACK_NAMES = frozenset({"localhost"})
 
 
 def _check_loopback(host: str) -> None:
     """Refuse any address but loopback: this server signs in anyone who asks."""
-    if host in _LOOPBACK_NAMES:
-        return
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback_host(host.strip("[]")):
         raise ValueError(
             f"refusing to bind the development provider to {host!r}: loopback only"
             " (127.0.0.1, ::1 or localhost)"

@@ -7,18 +7,19 @@ expire by the injected clock, so tests advance time instead of sleeping.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from .._core._random import generate_token
 
 __all__ = ["AccessToken", "AuthCode", "Interaction", "RefreshToken", "Session", "Store"]
 
 
 def new_handle() -> str:
     """A fresh opaque value (256 bits): codes, tokens, session and grant ids."""
-    return secrets.token_urlsafe(32)
+    return generate_token(32)
 
 
 @dataclass(frozen=True)

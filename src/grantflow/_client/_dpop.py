@@ -1,0 +1,223 @@
+"""DPoP (RFC 9449) in the client's flows: which requests carry a proof, the nonce retry,
+and the key kept with a shared token.
+
+Token-endpoint requests (token, refresh, PAR, revocation, introspection) carry a proof
+made when the request goes on the wire (``_prepare``), once per attempt, with the
+newest nonce of its server. A ``use_dpop_nonce`` refusal is answered by exactly one
+retry with the nonce it gave (§8); the second answer stands, so a nonce loop cannot
+happen. Resource requests with a ``DPoP`` token get the ``DPoP`` scheme and a proof
+with ``ath`` (§7.1); their nonce replay is decided in ``_replay``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, suppress
+from typing import TYPE_CHECKING, Any
+
+from .._core._http import HttpRequest, HttpResponse
+from .._core._token import OAuth2Token
+from .._core._token_response import parse_token_response
+from .._flows._drive import Flow, Send
+from .._stores._base import TokenStore
+from .._stores._memory import MemoryTokenStore
+from ..errors import InvalidResponseError
+
+if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey, DPoPNonces, ProofFor
+    from ._client import Client
+
+# _core._dpop (and joserfc with it) is imported on first use: ``import grantflow`` stays
+# free of JOSE code (bench/bench_import_time.py).
+
+__all__ = [
+    "STORED_KEY_FIELD",
+    "KeyKeepingStore",
+    "is_dpop_token",
+    "keeping_key",
+    "note_resource_nonce",
+    "proof_for",
+    "resolve_dpop",
+    "resource_proof",
+    "send_with_proof",
+    "token_request",
+]
+
+#: The member of a stored token that holds the DPoP private key (never in the token
+#: the application sees).
+STORED_KEY_FIELD = "dpop_private_jwk"
+
+
+def resolve_dpop(value: object) -> DPoPKey | None:
+    """The key for ``dpop=``: True generates an ES256 key, a :class:`DPoPKey` is used as
+    is, None or False means no DPoP."""
+    if value is None or value is False:
+        return None
+    from .._core._dpop import DPoPKey
+
+    if value is True:
+        return DPoPKey.generate()
+    if isinstance(value, DPoPKey):
+        return value
+    raise TypeError("dpop= takes True, False or a grantflow.DPoPKey")
+
+
+def proof_for(client: Client, access_token: str | None = None) -> ProofFor | None:
+    """The proof order for a request of ``client`` (None without a DPoP key)."""
+    key = client.dpop_key
+    if key is None:
+        return None
+    from .._core._dpop import ProofFor
+
+    return ProofFor(key, client.dpop_nonces, access_token)
+
+
+def send_with_proof(client: Client, step: Send, *, add_proof: bool = True) -> Flow[HttpResponse]:
+    """Send ``step`` with a proof when the client has a key (``add_proof``, for requests of
+    the client itself; a resource request orders its own); one retry on ``use_dpop_nonce``.
+
+    Every answer's ``DPoP-Nonce`` is remembered for its origin (RFC 9449 §8.2), so the
+    next request to that server starts with it. A malformed nonce in a challenge is an
+    :class:`InvalidResponseError` (§8.1).
+    """
+    if step.proof is None and add_proof:
+        proof = proof_for(client)
+        if proof is not None:
+            step = Send(step.request, step.purpose, step.client_auth, step.options, proof)
+    response: HttpResponse = yield step
+    if step.proof is None:
+        return response
+    from .._core._dpop import retry_nonce
+
+    url = response.url or step.request.url
+    if retry_nonce(response) is None:
+        _remember_quietly(client.dpop_nonces, url, response)
+        return response
+    client.dpop_nonces.update(url, response)
+    # RFC 9449 §8: one retry with the nonce the server gave; its answer stands.
+    retried: HttpResponse = yield step
+    _remember_quietly(client.dpop_nonces, retried.url or url, retried)
+    return retried
+
+
+def _remember_quietly(nonces: DPoPNonces, url: str, response: HttpResponse) -> None:
+    """Remember a nonce a response volunteered; a malformed one is not used, but a
+    response that is otherwise fine is not failed for it."""
+    with suppress(InvalidResponseError):
+        nonces.update(url, response)
+
+
+def token_request(
+    client: Client,
+    request: HttpRequest,
+    *,
+    purpose: str,
+    client_auth: Any,
+    previous_refresh_token: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Flow[OAuth2Token]:
+    """One token request (RFC 6749 §5) with DPoP when the client has a key; the token
+    must be one the client can send (a ``DPoP`` token needs the key, RFC 9449 §7.1)."""
+    response = yield from send_with_proof(client, Send(request, purpose, client_auth, options))
+    token = parse_token_response(response, previous_refresh_token=previous_refresh_token)
+    if client.dpop_key is None and is_dpop_token(token):
+        from .._core._dpop import check_token_binding
+
+        check_token_binding(token, client.dpop_key)
+    return token
+
+
+def is_dpop_token(token: Mapping[str, Any]) -> bool:
+    """Whether ``token`` is bound to a DPoP key (``token_type`` ``DPoP``, case-insensitive)."""
+    token_type = token.get("token_type")
+    return isinstance(token_type, str) and token_type.lower() == "dpop"
+
+
+def resource_proof(client: Client | None, method: str, url: str, token: Mapping[str, Any]) -> str:
+    """The ``DPoP`` header of a resource request carrying the DPoP ``token`` (RFC 9449 §7.1).
+
+    ``ath`` binds the proof to the access token; the nonce is the newest this
+    resource server gave. Without a key the token cannot be used at all
+    (:class:`UnsupportedTokenTypeError`).
+    """
+    key = client.dpop_key if client is not None else None
+    if client is None or key is None:
+        from .._core._dpop import check_token_binding
+
+        check_token_binding({"token_type": "DPoP"}, None)
+        raise AssertionError("unreachable: a DPoP token without a key is refused above")
+    nonce = client.dpop_nonces.get(url)
+    return key.proof(method, url, access_token=str(token.get("access_token")), nonce=nonce)
+
+
+def note_resource_nonce(
+    client: Client, url: str, response: HttpResponse, *, quietly: bool = False
+) -> str | None:
+    """Remember the nonce of a resource server's answer; for a ``use_dpop_nonce``
+    challenge return it (a replay is then due), a malformed one being an
+    :class:`InvalidResponseError` unless ``quietly``."""
+    from .._core._dpop import retry_nonce
+
+    if not quietly:
+        nonce = retry_nonce(response)
+        if nonce is not None:
+            return client.dpop_nonces.update(url, response)
+    _remember_quietly(client.dpop_nonces, url, response)
+    return None
+
+
+class KeyKeepingStore:
+    """A shared token store that keeps the client's DPoP private key with the token.
+
+    A token bound to a key is only usable with that key, so every process sharing the
+    token must prove with the same one: each save writes the private JWK next to the
+    token, and each load hands the key that came with the token to the client. The key
+    never appears in the token the application sees, nor in this store's repr.
+    """
+
+    def __init__(self, store: TokenStore, client: Client) -> None:
+        self._store = store
+        self._client = client
+
+    def load(self) -> dict[str, Any] | None:
+        stored = self._store.load()
+        if stored is None:
+            return None
+        stored = dict(stored)
+        jwk = stored.pop(STORED_KEY_FIELD, None)
+        if isinstance(jwk, dict):
+            self._adopt(jwk)
+        return stored
+
+    def _adopt(self, jwk: dict[str, Any]) -> None:
+        from .._core._dpop import DPoPKey
+
+        try:
+            key = DPoPKey(jwk, jwk.get("alg"))
+        except (ValueError, TypeError):
+            return  # an unreadable key: the token will be refused and fetched again
+        if key != self._client.dpop_key:
+            self._client.dpop_key = key
+
+    def save(self, token: dict[str, Any]) -> None:
+        key = self._client.dpop_key
+        kept = dict(token)
+        if key is not None:
+            kept[STORED_KEY_FIELD] = key.private_jwk()
+        self._store.save(kept)
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    def lock(self) -> AbstractContextManager[Any]:
+        return self._store.lock()
+
+    def __repr__(self) -> str:
+        return repr(self._store)
+
+
+def keeping_key(store: TokenStore | None, client: Client) -> TokenStore | None:
+    """``store`` wrapped to keep the DPoP key when it is shared (not in memory only)."""
+    if store is None or isinstance(store, MemoryTokenStore) or client.dpop_key is None:
+        return store
+    return KeyKeepingStore(store, client)
