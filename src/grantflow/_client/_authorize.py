@@ -17,6 +17,7 @@ from .._core._authorization import (
     parse_callback,
 )
 from .._core._authorization import validate_callback as check_callback
+from .._core._indicators import indicator_params
 from .._core._params import scope_to_str
 from .._core._pkce import create_code_challenge, generate_code_verifier
 from .._core._random import constant_time_equal, generate_token
@@ -87,6 +88,13 @@ def create_authorization_url(
     9126); with ``request_object_signing_alg`` they are signed (RFC 9101).
     """
     pushed = kwargs.pop("pushed", None)
+    if "resource" in kwargs or "authorization_details" in kwargs:
+        # RFC 8707 §2, RFC 9396 §2: checked here, before a URL that cannot work is built.
+        kwargs.update(
+            indicator_params(
+                kwargs.pop("resource", None), kwargs.pop("authorization_details", None)
+            )
+        )
     endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
     check_secure_transport(endpoint_url)
     response_type = str(
