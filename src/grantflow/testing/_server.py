@@ -270,8 +270,17 @@ class DevProvider:
     # -- device flow and registration --------------------------------------------------------
 
     def approve_device(self, user_code: str, user: str | None = None) -> None:
-        """Approve the device showing ``user_code`` as ``user`` (the default user when
-        None), as the user would on the ``/device`` page."""
+        """Approve the device showing ``user_code``, as the user would on the ``/device`` page.
+
+        Args:
+            user_code: The code the device shows.
+            user: Who approves (one of the provider's users); the default user when None.
+
+        Raises:
+            ValueError: ``user`` is not one of the provider's users.
+            OAuthError: ``invalid_request``: no device shows ``user_code``, or it was
+                already approved or denied.
+        """
         sub = user or self._default_user
         if sub not in self._users:
             raise ValueError(f"{sub!r} is not one of the users")
@@ -279,7 +288,15 @@ class DevProvider:
         ctx.devices.decide(user_code, sub, ctx.store.now())
 
     def deny_device(self, user_code: str) -> None:
-        """Deny the device showing ``user_code``: its next poll gets ``access_denied``."""
+        """Deny the device showing ``user_code``: its next poll gets ``access_denied``.
+
+        Args:
+            user_code: The code the device shows.
+
+        Raises:
+            OAuthError: ``invalid_request``: no device shows ``user_code``, or it was
+                already approved or denied.
+        """
         ctx = self._context()
         ctx.devices.decide(user_code, None, ctx.store.now())
 
