@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
 from .._core._issuer import check_issuer_template
+from .._core._retry_policy import RetryPolicy, resolve_retry_policy
 from .._core._secrets import is_secret_field
 from .._core._token import OAuth2Token
 from .._sources._shared import SharedValue
@@ -82,6 +83,7 @@ class Client:
         *,
         token_store: TokenStore | None = None,
         retry_on_invalid_token: bool = True,
+        token_retries: int | RetryPolicy | None = None,
         id_token_signed_response_alg: str | None = None,
         accept_unverifiable_iss: bool = False,
         known_options: tuple[str, ...] = (),
@@ -107,6 +109,8 @@ class Client:
         self.leeway = leeway
         self.code_challenge_method = code_challenge_method
         self.retry_on_invalid_token = bool(retry_on_invalid_token)
+        #: How token requests are retried after 429, 503 or an unsent request.
+        self.token_retries = resolve_retry_policy(token_retries)
         self.id_token_signed_response_alg = id_token_signed_response_alg
         # A callback's RFC 9207 iss with no issuer to compare it to is refused unless set.
         self.accept_unverifiable_iss = bool(accept_unverifiable_iss)
