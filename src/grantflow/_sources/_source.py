@@ -100,6 +100,8 @@ class TokenSource:
         # The last failed renewal while its back-off lasts, and the failures in a row.
         self._failure: Failure | None = None
         self._failures = 0
+        # A renewed token the store would not take: newer than the stored one.
+        self._unsaved: OAuth2Token | None = None
         stored = self._store.load()
         if stored is not None:
             self._token: OAuth2Token | None = OAuth2Token(stored)
@@ -122,6 +124,7 @@ class TokenSource:
         """Replace the current token (and the stored one); None clears both."""
         self._failure = None
         self._failures = 0
+        self._unsaved = None
         if token is None:
             self._token = None
             self._store.clear()
@@ -248,7 +251,8 @@ class TokenSource:
                     if self.is_fresh(candidate, leeway):
                         self._token = candidate
                         return Lookup(candidate)
-                    current = candidate
+                    # A token this process renewed but could not save is newer.
+                    current = self._unsaved or candidate
                 new = renew(current)
                 renewed = self._publish(current, new)
                 self._save_renewed(new)
@@ -347,7 +351,7 @@ class TokenSource:
                 if self.is_fresh(candidate, leeway):
                     self._token = candidate
                     return Lookup(candidate)
-                current = candidate
+                current = self._unsaved or candidate
             new = await renew(current)
             renewed_async = self._publish(current, new)
             await asyncio.to_thread(self._save_renewed, new)
@@ -374,9 +378,11 @@ class TokenSource:
         for attempt in (1, 2):
             try:
                 self._store.save(new)
+                self._unsaved = None
                 return
             except Exception as exc:
                 if attempt == 2:
+                    self._unsaved = new
                     warn_unsaved(self._store, exc)
 
     def __repr__(self) -> str:
