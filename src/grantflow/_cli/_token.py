@@ -41,7 +41,14 @@ from ._secrets import SecretOption, add_secret_options
 
 __all__ = ["add_grant_options", "add_token_parser", "emit_token", "grant_params"]
 
-GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token", "jwt-bearer")
+GRANTS = (
+    "authorization_code",
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "jwt-bearer",
+    "device",
+)
 PASSWORD = SecretOption("password", "the resource owner's password", "GRANTFLOW_PASSWORD")
 
 _DESCRIPTION = """\
@@ -104,7 +111,8 @@ def add_token_parser(subparsers: Any) -> None:
         type=non_negative_seconds,
         default=300.0,
         metavar="SECONDS",
-        help="how long to wait for the browser to come back (default: 300)",
+        help="how long to wait for the browser to come back, or for the device to be "
+        "approved (default: 300)",
     )
     password = parser.add_argument_group("password grant")
     password.add_argument("--username", help="the resource owner's user name")
@@ -144,6 +152,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         token = _code_flow(args, console)
     elif args.grant == "jwt-bearer":
         token = _jwt_bearer(args, console)
+    elif args.grant == "device":
+        from ._device import device_flow
+
+        token = device_flow(args, console, grant_params(args))
     elif args.grant == "refresh_token":
         from ._manage import refresh
 

@@ -10,6 +10,7 @@ one module per concern and are bound here as methods.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -25,10 +26,13 @@ from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from . import _authorize, _management, _metadata, _oidc, _replay, _tokens
 from ._auth_methods import ClientAuthMethods
+from ._device import device_authorization, poll_device_token
 from ._dpop import keeping_key, resolve_dpop
+from ._exchange import exchange_token
 from ._hooks import ComplianceHooks
 from ._options import split_client_options, take_sender_constraint_options
 from ._profile import FAPI2, apply_profile, check_profile_name, fapi2_features
+from ._registration import load_resource_metadata, register_client
 
 if TYPE_CHECKING:
     from .._core._dpop import DPoPKey
@@ -231,6 +235,17 @@ class Client:
     introspect_token = _management.introspect_token
 
     replay_after_401 = _replay.replay_after_401
+
+    # -- device flow, token exchange, registration (api.md §13) ---------------------------
+
+    #: Epoch seconds, read by the device flow's deadlines (a test may put a fake here).
+    clock: Callable[[], float] = staticmethod(time.time)
+
+    device_authorization = device_authorization
+    poll_device_token = poll_device_token
+    exchange_token = exchange_token
+    register_client = register_client
+    load_resource_metadata = load_resource_metadata
 
     def __repr__(self) -> str:
         return f"Client(client_id={self.client_id!r}, has_token={self.token is not None})"

@@ -12,11 +12,15 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from .._core._device import DeviceAuthorization
+from .._core._exchange import ACCESS_TOKEN_TYPE
+from .._core._registration import RegisteredClient
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow
 from ._client import Client
 from ._compat import RequestsOAuthlibNames
 from ._forward import Forward
+from ._registration import challenge_response
 
 __all__ = ["OAuthMethods"]
 
@@ -211,6 +215,106 @@ class OAuthMethods(RequestsOAuthlibNames):
         return self._drive(
             self._client.create_logout_url(post_logout_redirect_uri, id_token_hint, state, **kwargs)
         )
+
+    # -- device flow, token exchange, registration (api.md §13) ------------------------------
+
+    def device_authorization(
+        self, url: str | None = None, scope: Any = None, **params: Any
+    ) -> DeviceAuthorization:
+        """Start the device flow (RFC 8628 §3.1): the device and user codes, where the user
+        goes, ``expires_in`` and ``interval``."""
+        options = self._split_options(params)
+        return self._drive(self._client.device_authorization(url, scope, options=options, **params))
+
+    def poll_device_token(
+        self,
+        authorization: Mapping[str, Any],
+        on_pending: Callable[[float], Any] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> OAuth2Token:
+        """Poll until the user approves (RFC 8628 §3.4-3.5); the token becomes the session's.
+
+        ``on_pending(seconds_left)`` hears of each poll the user has not answered yet;
+        ``slow_down`` adds 5 s to the interval; past ``expires_in`` or ``timeout`` it
+        raises ``OAuthError("expired_token")`` without another request.
+        """
+        options = self._split_options(kwargs)
+        return self._drive(
+            self._client.poll_device_token(
+                authorization, on_pending, timeout, options=options, **kwargs
+            )
+        )
+
+    def exchange_token(
+        self,
+        subject_token: str,
+        subject_token_type: str = ACCESS_TOKEN_TYPE,
+        *,
+        actor_token: str | None = None,
+        actor_token_type: str | None = None,
+        requested_token_type: str | None = None,
+        audience: Any = None,
+        resource: Any = None,
+        scope: Any = None,
+        **kwargs: Any,
+    ) -> OAuth2Token:
+        """Exchange a token (RFC 8693); the result has ``issued_token_type`` and the
+        session's own token is not replaced."""
+        options = self._split_options(kwargs)
+        return self._drive(
+            self._client.exchange_token(
+                subject_token,
+                subject_token_type,
+                actor_token=actor_token,
+                actor_token_type=actor_token_type,
+                requested_token_type=requested_token_type,
+                audience=audience,
+                resource=resource,
+                scope=scope,
+                options=options,
+                **kwargs,
+            )
+        )
+
+    def register_client(
+        self,
+        registration_endpoint: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        initial_access_token: str | None = None,
+        **kwargs: Any,
+    ) -> RegisteredClient:
+        """Register this client (RFC 7591); the registered ``client_id``, secret and auth
+        method become the session's."""
+        options = self._split_options(kwargs)
+        if kwargs:
+            raise TypeError(f"unexpected keyword argument {next(iter(kwargs))!r}")
+        return self._drive(
+            self._client.register_client(
+                registration_endpoint, metadata, initial_access_token, options=options
+            )
+        )
+
+    def load_resource_metadata(
+        self, resource: str | None = None, *, response: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Find a protected resource's authorization server (RFC 9728) and load its
+        metadata: from the ``resource`` URL, or from a 401 ``response`` whose
+        ``WWW-Authenticate`` names its ``resource_metadata``. Returns the resource's
+        metadata; the session's issuer becomes its first authorization server."""
+        options = self._split_options(kwargs)
+        if kwargs:
+            raise TypeError(f"unexpected keyword argument {next(iter(kwargs))!r}")
+        challenge, request_url = (
+            challenge_response(response) if response is not None else (None, None)
+        )
+        return self._drive(
+            self._client.load_resource_metadata(
+                resource, challenge=challenge, request_url=request_url, options=options
+            )
+        )
+
+    # -- end of api.md §13 -------------------------------------------------------------------
 
     def __repr__(self) -> str:
         return (

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import AuthorizationRequest, ValidatedCallback, implied_response_type
+from .._core._exchange import TOKEN_EXCHANGE_GRANT
 from .._core._grants import (
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
@@ -21,6 +22,7 @@ from .._core._grants import (
     build_token_request,
     guess_grant,
 )
+from .._core._indicators import indicator_params
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
@@ -76,6 +78,7 @@ def fetch_token(
     code = kwargs.pop("code", None)
     code_verifier = kwargs.pop("code_verifier", None)
     nonce = kwargs.pop("nonce", None)
+    _check_indicators(kwargs)
     record: AuthorizationRequest | None = None
     callback: ValidatedCallback | None = None
     verifier_unknown = False
@@ -123,6 +126,10 @@ def fetch_token(
         bound_to=front_claims,
         code=code if grant == AUTHORIZATION_CODE else None,
     )
+    if grant == TOKEN_EXCHANGE_GRANT:
+        # RFC 8693: the issued token is for whoever asked (a downstream call, an actor);
+        # the client's own token stays (api.md §13).
+        return token
     # Only the grant of the current token may renew it: a password token must never be
     # replaced by a client-credentials one (another identity).
     client.refetch = None
@@ -132,6 +139,16 @@ def fetch_token(
         client.refetch = RefetchSpec(url, params, body, method, headers, auth, options)
     client.source.set(token)
     return token
+
+
+def _check_indicators(kwargs: dict[str, Any]) -> None:
+    """Check ``resource`` (RFC 8707) and ``authorization_details`` (RFC 9396) among a
+    request's parameters before anything is sent; they go out as those RFCs ask."""
+    if "resource" in kwargs or "authorization_details" in kwargs:
+        checked = indicator_params(
+            kwargs.pop("resource", None), kwargs.pop("authorization_details", None)
+        )
+        kwargs.update(checked)
 
 
 def _grant_params(
@@ -249,6 +266,7 @@ def refresh_token(
     old_refresh = refresh_token or (previous.get("refresh_token") if previous else None)
     if not old_refresh:
         raise MissingTokenError(description="no refresh token to refresh with")
+    _check_indicators(kwargs)
     token = yield from _refresh(
         client, url, old_refresh, previous, body, auth, headers, kwargs, options
     )
