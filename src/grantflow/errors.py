@@ -39,6 +39,9 @@ class OAuthError(Exception):
 
     #: The error code used when none is given (subclasses name their own).
     default_error = "oauth_error"
+    #: Seconds the server asked to wait (``Retry-After`` on a 429 or 503 token
+    #: response, RFC 9110 §10.2.3), else None.
+    retry_after: float | None = None
 
     def __init__(
         self,

@@ -40,6 +40,7 @@ from ._dpop import token_request
 from ._join import join_renewal
 from ._metadata import endpoint, optional_endpoint
 from ._oidc import check_front_channel_id_token, check_token_id_token
+from ._refetch import RefetchSpec
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -134,8 +135,6 @@ def fetch_token(
     # replaced by a client-credentials one (another identity).
     client.refetch = None
     if grant == CLIENT_CREDENTIALS:
-        from ._client import RefetchSpec
-
         client.refetch = RefetchSpec(url, params, body, method, headers, auth, options)
     client.source.set(token)
     return token
@@ -306,8 +305,6 @@ def _refetch(client: Client) -> Flow[OAuth2Token]:
     """A new token by the remembered client-credentials grant (no state is changed)."""
     spec = client.refetch
     if spec is None:
-        from ._client import RefetchSpec
-
         spec = RefetchSpec(None, {"scope": scope_to_str(client.scope)})
     endpoint_url = spec.url or (yield from endpoint(client, "token_endpoint"))
     request = build_token_request(
