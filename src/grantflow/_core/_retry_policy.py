@@ -112,6 +112,17 @@ class RetryPolicy(Frozen):
     ``base_delay`` of jitter; a server asking for more than ``max_delay`` is not asked
     again (the caller gets its answer now rather than waiting that long). ``random``
     returns a float in ``[0, 1)``; tests inject a fixed one.
+
+    Args:
+        retries: How many times a refused or failed token request is sent again.
+        base_delay: Seconds: the first back-off's ceiling, and the jitter added to a
+            ``Retry-After``.
+        max_delay: Seconds: no wait is longer (a longer ``Retry-After`` is not waited for).
+        random: A source of floats in ``[0, 1)``; ``random.random`` when None.
+
+    Raises:
+        ValueError: ``retries`` is not a whole number of 0 or more, or a delay is not a
+            non-negative number of seconds.
     """
 
     __slots__ = ("base_delay", "max_delay", "random", "retries")
@@ -143,14 +154,30 @@ class RetryPolicy(Frozen):
         )
 
     def backoff(self, retry: int) -> float:
-        """The wait before retry ``retry`` (from 0) when the server named no time."""
+        """The wait before retry ``retry`` (from 0) when the server named no time.
+
+        Args:
+            retry: How many retries came before this one.
+
+        It raises nothing.
+        """
         ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(retry, 62))
         return ceiling * self._draw()
 
     def after_response(
         self, response: HttpResponse, retry: int, grant_type: str | None, now: float
     ) -> float | None:
-        """The wait before sending again after ``response``, or None to keep the answer."""
+        """The wait before sending again after ``response``, or None to keep the answer.
+
+        Args:
+            response: The token endpoint's answer (429 and 503 may be retried).
+            retry: How many retries came before this one.
+            grant_type: The grant of the request (an authorization code is never sent
+                twice).
+            now: The current time (epoch seconds), for an HTTP-date ``Retry-After``.
+
+        It raises nothing.
+        """
         if retry >= self.retries or response.status_code not in RETRY_STATUSES:
             return None
         if grant_type in _SINGLE_USE_GRANTS:
@@ -163,7 +190,16 @@ class RetryPolicy(Frozen):
         return min(self.max_delay, asked + self.base_delay * self._draw())
 
     def after_failure(self, exc: BaseException, retry: int, grant_type: str | None) -> float | None:
-        """The wait before sending again after the transport raised ``exc``, or None."""
+        """The wait before sending again after the transport raised ``exc``, or None.
+
+        Args:
+            exc: What the transport raised (marked as sent or unsent by the driver).
+            retry: How many retries came before this one.
+            grant_type: The grant of the request: only a request that never left, or a
+                client-credentials one, is sent again.
+
+        It raises nothing.
+        """
         if retry >= self.retries:
             return None
         mark = getattr(exc, _MARK, None)
