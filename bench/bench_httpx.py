@@ -31,9 +31,9 @@ import httpx
 from bench_request_overhead import instructions, measure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration"))
-from _token_server import running  # noqa: E402
+from _token_server import running
 
-from grantflow.httpx import AsyncOAuth2Client, OAuth2Auth, OAuth2Client  # noqa: E402
+from grantflow.httpx import AsyncOAuth2Client, OAuth2Auth, OAuth2Client
 
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 
@@ -186,9 +186,7 @@ def main() -> None:
     _table("async, whole request", per_request)
 
     counted = {name: instructions(call) for name, call in sync_cases().items()}
-    counted.update(
-        {name: instructions(call) for name, call in async_cases(loop, 1).items()}
-    )
+    counted.update({name: instructions(call) for name, call in async_cases(loop, 1).items()})
     loop.close()
     print("\nbytecode instructions per request\n\n| case | instructions |\n|---|---|")
     for name, count in counted.items():
@@ -199,8 +197,7 @@ def main() -> None:
     for library in ("grantflow", "authlib") if _authlib() else ("grantflow",):
         result = storm(library, args.tasks)
         print(
-            f"| {library} | {result['token_requests']} | "
-            f"{result['failed']} of {result['calls']} |"
+            f"| {library} | {result['token_requests']} | {result['failed']} of {result['calls']} |"
         )
 
 

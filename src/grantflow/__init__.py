@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SAML2_TOKEN_TYPE,
     )
     from ._core._jwt_auth import ClientSecretJWT, PrivateKeyJWT
+    from ._core._retry_policy import RetryPolicy
     from ._requests._assertion import AssertionSession
     from ._requests._auth import OAuth2Auth
     from ._requests._session import OAuth2Session
@@ -72,6 +73,7 @@ __all__ = [  # noqa: RUF022
     "PrivateKeyJWT",
     "REFRESH_TOKEN_TYPE",
     "RedisTokenStore",
+    "RetryPolicy",
     "SAML1_TOKEN_TYPE",
     "SAML2_TOKEN_TYPE",
     "TokenStore",
@@ -94,6 +96,7 @@ _LAZY = {
     "PrivateKeyJWT": "._core._jwt_auth",
     "REFRESH_TOKEN_TYPE": "._core._exchange",
     "RedisTokenStore": "._stores._redis",
+    "RetryPolicy": "._core._retry_policy",
     "SAML1_TOKEN_TYPE": "._core._exchange",
     "SAML2_TOKEN_TYPE": "._core._exchange",
     "TokenStore": "._stores._base",

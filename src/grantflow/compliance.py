@@ -70,6 +70,15 @@ def add_params_to_uri(uri: str, params: Mapping[str, str] | Iterable[tuple[str, 
 
     The URL helper compliance hooks reach for (a ``protected_request`` hook that sends
     the token as a query parameter, say); the query the URI has is kept.
+
+    Args:
+        uri: The URL.
+        params: The parameters to add, a dict or ``(name, value)`` pairs.
+
+    Returns:
+        The URL with the parameters form-encoded into its query.
+
+    It raises nothing of its own: values are form-encoded as they are.
     """
     pairs = params.items() if isinstance(params, Mapping) else params
     return _add_params_to_uri(uri, pairs)
@@ -240,7 +249,16 @@ PROVIDERS: tuple[str, ...] = tuple(sorted(_FIXES))
 def fix(session: S, name: str) -> S:
     """Apply the fix for provider ``name`` (case-insensitive) to ``session``; return it.
 
-    An unknown name is a ``ValueError`` that lists the known ones.
+    Args:
+        session: An ``OAuth2Session``, ``AssertionSession`` or ``grantflow.httpx`` client.
+        name: One of ``PROVIDERS``.
+
+    Returns:
+        ``session``, with the provider's hooks registered.
+
+    Raises:
+        ValueError: ``name`` is unknown (the message lists the known ones).
+        TypeError: ``name`` is not a string.
     """
     if not isinstance(name, str):
         raise TypeError(f"the provider name must be a string, not {type(name).__name__}")

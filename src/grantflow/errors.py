@@ -22,10 +22,26 @@ __all__ = [
 
 
 class OAuthError(Exception):
-    """An OAuth error: the server's ``{"error": ...}`` answer, or a local protocol failure."""
+    """An OAuth error: the server's ``{"error": ...}`` answer, or a local protocol failure.
+
+    The root of every grantflow error. ``str(error)`` is ``"{error}: {description}"``
+    and never contains a secret or a token.
+
+    Args:
+        error: The error code (RFC 6749 §5.2), e.g. ``invalid_grant``; by default the
+            class's own.
+        description: The human-readable ``error_description``.
+        uri: The ``error_uri``.
+        status_code: The HTTP status of the answer, or None when there was none.
+
+    Building an error raises nothing: it only stores its fields.
+    """
 
     #: The error code used when none is given (subclasses name their own).
     default_error = "oauth_error"
+    #: Seconds the server asked to wait (``Retry-After`` on a 429 or 503 token
+    #: response, RFC 9110 §10.2.3), else None.
+    retry_after: float | None = None
 
     def __init__(
         self,

@@ -1,8 +1,8 @@
 """The *After* snippets of docs/migrating.md run, as shown, against the development provider.
 
 A fenced block whose info string is ``python run`` is executed in a fresh namespace
-holding the names the guide says stand for your own values; the *Before* blocks (plain
-``python``) are another library's code and are only checked to parse.
+holding the names the guide says stand for your own values; the *Before* blocks
+(``python fragment``) are another library's code and are only checked to parse.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_the_guide_has_runnable_snippets_and_the_readme_links_it() -> None:
     assert "docs/migrating.md" in README.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("code", _blocks("python"), ids=lambda c: c.splitlines()[0][:40])
+@pytest.mark.parametrize("code", _blocks("python fragment"), ids=lambda c: c.splitlines()[0][:40])
 def test_before_snippets_are_python(code: str) -> None:
     ast.parse(code)
 

@@ -64,6 +64,8 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
     peer_cert: dict[str, Any] | None = None
+    #: The client's TCP port: requests on one kept-alive connection share it.
+    peer_port: int = 0
 
     def header(self, name: str) -> str | None:
         """Header ``name``, looked up case-insensitively."""
@@ -114,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=dict(self.headers.items()),
             body=body,
             peer_cert=peer,
+            peer_port=int(self.client_address[1]),
         )
         reply = self.server.wire._answer(recorded)
         self.send_response(reply.status)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import trustme
 from _keys import rsa_private_pem
+from _tls import TLSFiles
 from _wire import WireServer
 
 _ENV_TO_CLEAR = (
@@ -43,27 +43,6 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def wire() -> Iterator[WireServer]:
     """A plain-HTTP recording server on 127.0.0.1 (loopback, so http:// is allowed)."""
     yield from _running(None)
-
-
-@dataclass(frozen=True)
-class TLSFiles:
-    """PEM files of a test PKI: the CA, and a client certificate it issued."""
-
-    ca: trustme.CA
-    ca_file: str
-    client_cert: str
-    client_key: str
-    other_ca_file: str
-    rogue_cert: str
-    rogue_key: str
-
-    @property
-    def client_pair(self) -> tuple[str, str]:
-        return self.client_cert, self.client_key
-
-    @property
-    def rogue_pair(self) -> tuple[str, str]:
-        return self.rogue_cert, self.rogue_key
 
 
 @pytest.fixture(scope="session")

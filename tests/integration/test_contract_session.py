@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from _tls import TLSFiles
 from _wire import WireServer, json_reply
-from conftest import TLSFiles
 from test_session_options import METADATA
 
 from grantflow import OAuth2Session

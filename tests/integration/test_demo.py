@@ -22,6 +22,8 @@ SECTIONS = (
     "Refresh",
     "Client credentials",
     "Resource owner password",
+    "Device flow",
+    "Token exchange",
     "JWT client authentication",
     "JWT bearer grant",
     "Introspection",
@@ -57,6 +59,8 @@ def test_demo_shows_what_was_sent_and_what_came_back(demo: Result) -> None:
     )
     assert "sub      alice" in demo.stdout  # decoded ID token claims
     assert "active  False" in demo.stdout  # introspection after revocation
+    assert "urn:ietf:params:oauth:grant-type:device_code" in demo.stdout
+    assert "issued_token_type" in demo.stdout
 
 
 def test_demo_prints_no_secret_password_or_token(demo: Result) -> None:

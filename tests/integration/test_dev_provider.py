@@ -80,6 +80,8 @@ def test_discovery_names_the_issuer_and_the_certified_providers_endpoint_paths(
     assert paths == {
         "authorization_endpoint": "/auth",
         "token_endpoint": "/token",
+        "device_authorization_endpoint": "/device/auth",
+        "registration_endpoint": "/reg",
         "userinfo_endpoint": "/me",
         "jwks_uri": "/jwks",
         "introspection_endpoint": "/token/introspection",

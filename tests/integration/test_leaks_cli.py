@@ -22,8 +22,8 @@ from _cli import (
     run_cli,
     walk_to_redirect,
 )
+from _tls import TLSFiles
 from _wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
-from conftest import TLSFiles
 from test_leaks_support import assert_absent
 
 from grantflow.testing import DevProvider

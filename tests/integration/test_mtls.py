@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import requests
+from _tls import TLSFiles
 from _wire import WireServer, json_reply
-from conftest import TLSFiles
 
 from grantflow import OAuth2Session
 

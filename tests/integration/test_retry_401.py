@@ -8,6 +8,7 @@ valid; the client must renew once, replay once when the body allows it, and keep
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -19,6 +20,7 @@ from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import OAuth2Auth, OAuth2Session, OAuthError
 from grantflow._core._challenge import is_invalid_token_challenge
+from grantflow._sources._setbacks import MAX_BACKOFF_S
 
 THREADS = 32
 
@@ -175,6 +177,11 @@ def test_a_failed_renewal_during_the_retry_raises_the_typed_error(server: TokenS
 
     assert raised.value.error == "invalid_grant"
     assert token["access_token"] not in str(raised.value)
+    # Within the back-off after a failed renewal the failure stands; after it, the next
+    # caller renews.
+    with pytest.raises(OAuthError):
+        session.get(server.api_url)
+    session._client.source._clock = lambda: time.time() + MAX_BACKOFF_S
     assert session.get(server.api_url).status_code == 200
 
 

@@ -458,3 +458,32 @@ def test_session_state_given_at_construction_is_used_and_checked(wire: WireServe
             s.fetch_token(authorization_response=callback(code="c", state="other"))
         s.fetch_token(authorization_response=callback(code="c", state=state))
     assert len(wire.to("/token")) == 1
+
+
+def test_an_openid_request_without_a_known_issuer_warns_before_the_user_leaves() -> None:
+    # The ID token could not be validated later; the URL itself is still built.
+    with (
+        OAuth2Session(
+            "c", scope="openid", authorization_endpoint="https://as.example/authorize"
+        ) as s,
+        pytest.warns(UserWarning, match="server_metadata_url="),
+    ):
+        url, _ = s.create_authorization_url()
+    assert url.startswith("https://as.example/authorize?")
+
+
+@pytest.mark.parametrize(
+    "known",
+    [{"issuer": "https://as.example"}, {"issuer_template": "https://as.example/{tenantid}"}],
+)
+def test_an_openid_request_with_a_known_issuer_does_not_warn(known: dict[str, str]) -> None:
+    import warnings
+
+    with (
+        OAuth2Session(
+            "c", scope="openid", authorization_endpoint="https://as.example/authorize", **known
+        ) as s,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("error")
+        s.create_authorization_url()

@@ -8,6 +8,7 @@ show in the count and make API calls fail. Assertions are on counts, never durat
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from _redis import RedisServer, redis_server_fixture  # noqa: F401
 from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import MemoryTokenStore, OAuth2Auth, OAuth2Session, OAuthError
+from grantflow._sources._setbacks import MAX_BACKOFF_S
 from grantflow._stores._file import FileTokenStore
 from grantflow._stores._redis import RedisTokenStore
 
@@ -117,12 +119,29 @@ def test_a_valid_token_is_read_without_locking_or_reading_the_store(server: Toke
     assert server.snapshot().token_requests == 0
 
 
-def test_a_failed_refresh_keeps_the_old_token_and_the_next_caller_retries(
+class SteppedClock:
+    """The token source's clock, moved by hand (starting at the real time)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stepped_clock(session: OAuth2Session) -> SteppedClock:
+    clock = SteppedClock()
+    session._client.source._clock = clock
+    return clock
+
+
+def test_a_failed_refresh_keeps_the_old_token_and_the_next_caller_after_the_back_off_retries(
     server: TokenServer,
 ) -> None:
     token = server.issue(expired=True)
     renewals = Renewals()
-    session = session_for(server, token=token, update_token=renewals)
+    session = session_for(server, token=token, update_token=renewals, token_retries=0)
+    clock = stepped_clock(session)
     server.fail_token_requests((503, "<html>maintenance</html>"))
 
     with pytest.raises(OAuthError) as raised:
@@ -132,6 +151,11 @@ def test_a_failed_refresh_keeps_the_old_token_and_the_next_caller_retries(
     assert session.token is not None
     assert session.token["access_token"] == token["access_token"]
     assert renewals.calls == []
+    # Within the back-off the failure is the answer, without another token request.
+    with pytest.raises(OAuthError):
+        session.get(server.api_url)
+    assert server.snapshot().token_requests == 1
+    clock.now += MAX_BACKOFF_S
     assert session.get(server.api_url).status_code == 200
     assert server.snapshot().token_requests == 2
     assert len(renewals.calls) == 1
@@ -142,6 +166,7 @@ def test_a_failed_refresh_under_a_storm_reaches_every_caller_and_poisons_nothing
 ) -> None:
     token = server.issue(expired=True)
     session = session_for(server, token=token)
+    clock = stepped_clock(session)
     rejection = (400, {"error": "temporarily_unavailable"})
     server.fail_token_requests(*[rejection] * THREADS)
 
@@ -154,6 +179,7 @@ def test_a_failed_refresh_under_a_storm_reaches_every_caller_and_poisons_nothing
     assert session.token["access_token"] == token["access_token"]
     # Nothing is stuck: once the server recovers, one caller renews for everyone.
     server.clear_failures()
+    clock.now += MAX_BACKOFF_S
     before = server.snapshot().token_requests
     assert run_threads(THREADS, lambda: session.get(server.api_url).status_code) == [200] * THREADS
     assert server.snapshot().token_requests == before + 1

@@ -135,7 +135,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     began = time.monotonic()
     show.line(style("grantflow demo", "bold") + " — OAuth 2.0 and OpenID Connect, flow by flow")
     # The keys stay in memory: no file holds them, so an interrupted demo leaves none.
-    with DevProvider(write_files=False) as op:
+    # A 1 s device-flow interval keeps that section quick.
+    with DevProvider(write_files=False, device_interval=1) as op:
         show.say(f"Development provider running in this process at {op.issuer}", indent="")
         show.say(
             "It signs alice in without a login form and publishes its clients' secrets: "
@@ -269,6 +270,36 @@ def _password(d: Demo, number: int) -> None:
     d.show.ok(f"ID token validated (sub {token['userinfo']['sub']!r})")
 
 
+def _device_flow(d: Demo, number: int) -> None:
+    d.show.heading(number, "Device flow", "RFC 8628")
+    d.show.say(
+        "A device without a browser (a CLI, a TV) gets a user code; the user approves it "
+        "on another screen while the device polls the token endpoint."
+    )
+    session = d.session(OAuth2Session, "client-public", issuer=d.op.issuer, scope="openid")
+    device = session.device_authorization()
+    d.replay()
+    d.show.say(f"The user opens {device['verification_uri']} and enters {device['user_code']}.")
+    d.op.approve_device(device["user_code"])
+    token = session.poll_device_token(device)
+    d.replay()
+    d.show.ok(f"approved by {token['userinfo']['sub']!r}; the token is now the session's")
+
+
+def _token_exchange(d: Demo, number: int) -> None:
+    d.show.heading(number, "Token exchange", "RFC 8693")
+    d.show.say(
+        "A back end trades the user's access token for one of its own, acting on the "
+        "user's behalf; its own token is left as it was."
+    )
+    service = d.session(
+        OAuth2Session, "client-basic", _secret(d, "client-basic"), issuer=d.op.issuer
+    )
+    exchanged = service.exchange_token(d.token["access_token"])
+    d.replay()
+    d.show.ok(f"issued_token_type {exchanged['issued_token_type']}")
+
+
 def _jwt_client_auth(d: Demo, number: int) -> None:
     d.show.heading(number, "JWT client authentication", "RFC 7523 §2.2, OpenID Connect Core §9")
     d.show.say(
@@ -354,6 +385,8 @@ _STEPS: tuple[Callable[[Demo, int], None], ...] = (
     _refresh,
     _client_credentials,
     _password,
+    _device_flow,
+    _token_exchange,
     _jwt_client_auth,
     _jwt_bearer,
     _introspection,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import OAuth2Token
 from ._args import add_command
 from ._console import Console
 from ._exit import EXIT_OK
@@ -18,18 +17,13 @@ from ._options import (
     add_client_options,
     add_server_options,
     build_session,
-    json_object_or_text,
 )
+from ._refresh import REFRESH_TOKEN, TOKEN, read_token, refresh
+from ._request import add_grant_options, emit_token
 from ._secrets import SecretOption, add_secret_options
-from ._token import add_grant_options, emit_token, grant_params
 
-__all__ = ["REFRESH_TOKEN", "TOKEN", "add_manage_parsers", "refresh"]
+__all__ = ["add_manage_parsers"]
 
-_FROM_JSON = " (bare, or the JSON printed by 'grantflow token')"
-REFRESH_TOKEN = SecretOption(
-    "refresh-token", f"the refresh token{_FROM_JSON}", "GRANTFLOW_REFRESH_TOKEN"
-)
-TOKEN = SecretOption("token", f"the token{_FROM_JSON}", "GRANTFLOW_TOKEN")
 _HINTS = ("access_token", "refresh_token")
 
 
@@ -61,24 +55,11 @@ def _parser(subparsers: Any, name: str, text: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _read_token(
-    option: SecretOption, args: argparse.Namespace, console: Console
-) -> dict[str, Any] | str:
-    """The token as given: a JSON token document (a dict) or a bare token (a str)."""
-    text = option.resolve(args, console)
-    if not text:
-        raise ValueError(
-            f"give {option.what}: --{option.name}-file FILE ('-' for stdin), "
-            f"--{option.name}-env VAR or {option.default_env}"
-        )
-    return json_object_or_text(text, f"--{option.name}")
-
-
 def _token_value(
     option: SecretOption, args: argparse.Namespace, console: Console, hint: str | None
 ) -> tuple[str, str | None]:
     """The token and its type hint, from a bare value or a JSON token document."""
-    given = _read_token(option, args, console)
+    given = read_token(option, args, console)
     if isinstance(given, str):
         return given, hint
     for name in (hint,) if hint else _HINTS:
@@ -86,26 +67,6 @@ def _token_value(
         if isinstance(value, str) and value:
             return value, name
     raise ValueError(f"the JSON token has no {hint or ' or '.join(_HINTS)}")
-
-
-def refresh(args: argparse.Namespace, console: Console) -> OAuth2Token:
-    """A new token for the refresh token given (the old one is kept if none comes back).
-
-    Given the JSON of an earlier token, the session starts from it, so a new ID token
-    must name the same issuer, subject and audience (OpenID Connect Core §12.2).
-    """
-    given = _read_token(REFRESH_TOKEN, args, console)
-    previous = given if isinstance(given, dict) else None
-    value = given if isinstance(given, str) else given.get("refresh_token")
-    if not isinstance(value, str) or not value:
-        raise ValueError("the JSON token has no refresh_token")
-    params = grant_params(args)
-    if args.audience:
-        params["audience"] = args.audience
-    if args.scope:
-        params["scope"] = args.scope
-    with build_session(args, console, ("token_endpoint",), token=previous) as session:
-        return session.refresh_token(refresh_token=value, **params)
 
 
 def _run_refresh(args: argparse.Namespace, console: Console) -> int:

@@ -43,6 +43,8 @@ _ENDPOINTS = (
     ("revocation-endpoint", "revocation_endpoint"),
     ("introspection-endpoint", "introspection_endpoint"),
     ("userinfo-endpoint", "userinfo_endpoint"),
+    ("device-authorization-endpoint", "device_authorization_endpoint"),
+    ("registration-endpoint", "registration_endpoint"),
     ("jwks-uri", "jwks_uri"),
 )
 

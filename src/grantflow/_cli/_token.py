@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import getpass
 import threading
-import time
 import webbrowser
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +22,6 @@ from ._args import add_command, non_negative_seconds
 from ._console import Console, is_terminal
 from ._discovery import load_metadata
 from ._exit import EXIT_OK
-from ._jwt import decode_unverified, looks_like_jwt
 from ._loopback import DEFAULT_REDIRECT_URI, LoopbackReceiver
 from ._options import (
     CLIENT_SECRET,
@@ -37,11 +35,20 @@ from ._options import (
     server_metadata,
     transport,
 )
+from ._refresh import REFRESH_TOKEN, refresh
+from ._request import add_grant_options, emit_token, grant_params
 from ._secrets import SecretOption, add_secret_options
 
 __all__ = ["add_grant_options", "add_token_parser", "emit_token", "grant_params"]
 
-GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token", "jwt-bearer")
+GRANTS = (
+    "authorization_code",
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "jwt-bearer",
+    "device",
+)
 PASSWORD = SecretOption("password", "the resource owner's password", "GRANTFLOW_PASSWORD")
 
 _DESCRIPTION = """\
@@ -51,30 +58,6 @@ Obtain a token and print it as JSON on stdout (notes go to stderr).
   grantflow token --issuer URL --client-id m2m --client-secret-file s.txt \\
       --grant client_credentials
 """
-
-
-def add_grant_options(parser: argparse.ArgumentParser) -> None:
-    """``--scope``, ``--audience``, ``--resource``, ``--param`` and ``--decode``."""
-    group = parser.add_argument_group("request")
-    group.add_argument("--scope", help="space-separated scopes to ask for")
-    group.add_argument("--audience", help="the audience parameter some servers expect")
-    group.add_argument(
-        "--resource",
-        action="append",
-        metavar="URI",
-        help="an RFC 8707 resource indicator (repeatable)",
-    )
-    group.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="an extra parameter (repeatable); for the code flow it goes into the "
-        "authorization request, for the others into the token request",
-    )
-    group.add_argument(
-        "--decode", action="store_true", help="add the decoded claims of JWTs under 'decoded'"
-    )
 
 
 def add_token_parser(subparsers: Any) -> None:
@@ -104,14 +87,13 @@ def add_token_parser(subparsers: Any) -> None:
         type=non_negative_seconds,
         default=300.0,
         metavar="SECONDS",
-        help="how long to wait for the browser to come back (default: 300)",
+        help="how long to wait for the browser to come back, or for the device to be "
+        "approved (default: 300)",
     )
     password = parser.add_argument_group("password grant")
     password.add_argument("--username", help="the resource owner's user name")
     add_secret_options(password, PASSWORD)
     refresh = parser.add_argument_group("refresh_token grant")
-    from ._manage import REFRESH_TOKEN
-
     add_secret_options(refresh, REFRESH_TOKEN)
     bearer = parser.add_argument_group("jwt-bearer grant (RFC 7523 §2.1)")
     bearer.add_argument("--assertion-issuer", help="the assertion's iss (default: the client id)")
@@ -122,31 +104,17 @@ def add_token_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def grant_params(args: argparse.Namespace, *, code_flow: bool = False) -> dict[str, Any]:
-    """The extra request parameters the options give (``--param``, audience, resource)."""
-    params: dict[str, Any] = {}
-    for item in args.param:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"--param takes NAME=VALUE, got {name or item!r} without '='")
-        params.setdefault(name, []).append(value)
-    flat: dict[str, Any] = {k: v[0] if len(v) == 1 else v for k, v in params.items()}
-    if args.audience and code_flow:
-        flat["audience"] = args.audience
-    if args.resource:
-        flat["resource"] = list(args.resource)
-    return flat
-
-
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run the chosen grant and print the token."""
     if args.grant == "authorization_code":
         token = _code_flow(args, console)
     elif args.grant == "jwt-bearer":
         token = _jwt_bearer(args, console)
-    elif args.grant == "refresh_token":
-        from ._manage import refresh
+    elif args.grant == "device":
+        from ._device import device_flow
 
+        token = device_flow(args, console, grant_params(args))
+    elif args.grant == "refresh_token":
         token = refresh(args, console)
     else:
         token = _token_request(args, console)
@@ -307,31 +275,3 @@ def _discovered_token_endpoint(args: argparse.Namespace) -> str:
     if not isinstance(endpoint, str) or not endpoint:
         raise ValueError("the server metadata names no token_endpoint: give --token-endpoint")
     return endpoint
-
-
-def emit_token(token: OAuth2Token, args: argparse.Namespace, console: Console) -> None:
-    """Print the token as JSON on stdout and a summary without any token on stderr."""
-    output: dict[str, Any] = dict(token)
-    if getattr(args, "decode", False):
-        decoded: dict[str, Any] = {}
-        for name in ("access_token", "id_token", "refresh_token"):
-            value = token.get(name)
-            if isinstance(value, str) and looks_like_jwt(value):
-                decoded[name] = decode_unverified(value)
-        output["decoded"] = decoded
-    console.note(_summary(token))
-    console.result(output)
-
-
-def _summary(token: OAuth2Token) -> str:
-    parts = [f"grantflow: got a {token.get('token_type', 'token')} access token"]
-    expires_at = token.get("expires_at")
-    if isinstance(expires_at, (int, float)):
-        parts.append(f"expiring in {max(0, int(expires_at - time.time()))} s")
-    if token.get("scope"):
-        parts.append(f"scope {token['scope']!r}")
-    parts.append("with a refresh token" if token.get("refresh_token") else "no refresh token")
-    claims = token.get("userinfo")
-    if isinstance(claims, dict):
-        parts.append(f"ID token validated (sub {claims.get('sub')!r})")
-    return ", ".join(parts)

@@ -7,6 +7,7 @@ each record is used once (api.md §9).
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import (
@@ -16,6 +17,7 @@ from .._core._authorization import (
     parse_callback,
 )
 from .._core._authorization import validate_callback as check_callback
+from .._core._indicators import indicator_params
 from .._core._params import scope_to_str
 from .._core._pkce import create_code_challenge, generate_code_verifier
 from .._core._random import constant_time_equal, generate_token
@@ -61,6 +63,15 @@ MAX_OUTSTANDING_REQUESTS = 64
 _PASSED_DEFAULTS = ("response_mode", "prompt", "login_hint", "max_age")
 
 
+def _issuer_known(client: Client) -> bool:
+    """Whether the issuer is known, or will be once the discovery document is loaded."""
+    return bool(
+        client.metadata.get("issuer")
+        or client.issuer_template
+        or client.explicit_metadata.get("server_metadata_url")
+    )
+
+
 def create_authorization_url(
     client: Client,
     url: str | None = None,
@@ -77,6 +88,13 @@ def create_authorization_url(
     9126); with ``request_object_signing_alg`` they are signed (RFC 9101).
     """
     pushed = kwargs.pop("pushed", None)
+    if "resource" in kwargs or "authorization_details" in kwargs:
+        # RFC 8707 §2, RFC 9396 §2: checked here, before a URL that cannot work is built.
+        kwargs.update(
+            indicator_params(
+                kwargs.pop("resource", None), kwargs.pop("authorization_details", None)
+            )
+        )
     endpoint_url = url or (yield from endpoint(client, "authorization_endpoint"))
     check_secure_transport(endpoint_url)
     response_type = str(
@@ -98,6 +116,17 @@ def create_authorization_url(
         params["code_challenge"] = create_code_challenge(verifier, client.code_challenge_method)
         params["code_challenge_method"] = client.code_challenge_method
     wants_nonce = "openid" in (scope or "").split() or "id_token" in response_type.split()
+    if wants_nonce and not _issuer_known(client):
+        # The ID token that comes back cannot be validated: say so before the user is
+        # sent away and a code is spent. A warning, not an error: building the URL alone
+        # (to inspect it, or for a callback another session redeems) is legitimate.
+        warnings.warn(
+            "an OpenID Connect request without a known issuer: the ID token it brings "
+            "cannot be validated, so fetch_token will refuse it; give server_metadata_url= "
+            "(or issuer=)",
+            UserWarning,
+            stacklevel=2,
+        )
     nonce = nonce or client.authorization_default("nonce")
     params["nonce"] = nonce or (generate_token() if wants_nonce else None)
     for name in _PASSED_DEFAULTS:

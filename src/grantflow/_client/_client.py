@@ -10,6 +10,7 @@ one module per concern and are bound here as methods.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -17,49 +18,27 @@ from typing import TYPE_CHECKING, Any
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
 from .._core._issuer import check_issuer_template
+from .._core._retry_policy import RetryPolicy, resolve_retry_policy
 from .._core._secrets import is_secret_field
 from .._core._token import OAuth2Token
 from .._sources._shared import SharedValue
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
-from . import _authorize, _management, _metadata, _oidc, _replay, _tokens
+from . import _authorize, _management, _metadata, _oidc, _replay, _tokens, _userinfo
 from ._auth_methods import ClientAuthMethods
+from ._device import device_authorization, poll_device_token
 from ._dpop import keeping_key, resolve_dpop
+from ._exchange import exchange_token
 from ._hooks import ComplianceHooks
 from ._options import split_client_options, take_sender_constraint_options
 from ._profile import FAPI2, apply_profile, check_profile_name, fapi2_features
+from ._refetch import RefetchSpec
+from ._registration import load_resource_metadata, register_client
 
 if TYPE_CHECKING:
     from .._core._dpop import DPoPKey
 
 __all__ = ["Client", "RefetchSpec"]
-
-
-class RefetchSpec:
-    """How the current token was fetched by client credentials, to fetch it again."""
-
-    __slots__ = ("auth", "body", "headers", "method", "options", "params", "url")
-
-    def __init__(
-        self,
-        url: str | None,
-        params: Mapping[str, Any],
-        body: str = "",
-        method: str = "POST",
-        headers: Mapping[str, str] | None = None,
-        auth: Any = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.url = url
-        self.params = dict(params)
-        self.body = body
-        self.method = method
-        self.headers = dict(headers) if headers is not None else None
-        self.auth = auth
-        self.options = dict(options or {})
-
-    def __repr__(self) -> str:
-        return f"RefetchSpec(url={self.url!r})"
 
 
 class Client:
@@ -82,6 +61,7 @@ class Client:
         *,
         token_store: TokenStore | None = None,
         retry_on_invalid_token: bool = True,
+        token_retries: int | RetryPolicy | None = None,
         id_token_signed_response_alg: str | None = None,
         accept_unverifiable_iss: bool = False,
         known_options: tuple[str, ...] = (),
@@ -107,6 +87,8 @@ class Client:
         self.leeway = leeway
         self.code_challenge_method = code_challenge_method
         self.retry_on_invalid_token = bool(retry_on_invalid_token)
+        #: How token requests are retried after 429, 503 or an unsent request.
+        self.token_retries = resolve_retry_policy(token_retries)
         self.id_token_signed_response_alg = id_token_signed_response_alg
         # A callback's RFC 9207 iss with no issuer to compare it to is refused unless set.
         self.accept_unverifiable_iss = bool(accept_unverifiable_iss)
@@ -220,13 +202,24 @@ class Client:
     fetch_jwk_set = _oidc.fetch_jwk_set
     parse_id_token = _oidc.parse_id_token
     check_token_id_token = _oidc.check_token_id_token
-    userinfo = _oidc.userinfo
-    create_logout_url = _oidc.create_logout_url
+    userinfo = _userinfo.userinfo
+    create_logout_url = _userinfo.create_logout_url
 
     revoke_token = _management.revoke_token
     introspect_token = _management.introspect_token
 
     replay_after_401 = _replay.replay_after_401
+
+    # -- device flow, token exchange, registration (api.md §13) ---------------------------
+
+    #: Epoch seconds, read by the device flow's deadlines (a test may put a fake here).
+    clock: Callable[[], float] = staticmethod(time.time)
+
+    device_authorization = device_authorization
+    poll_device_token = poll_device_token
+    exchange_token = exchange_token
+    register_client = register_client
+    load_resource_metadata = load_resource_metadata
 
     def __repr__(self) -> str:
         return f"Client(client_id={self.client_id!r}, has_token={self.token is not None})"

@@ -11,17 +11,19 @@ with ``ath`` (§7.1); their nonce replay is decided in ``_replay``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, suppress
 from typing import TYPE_CHECKING, Any
 
 from .._core._http import HttpRequest, HttpResponse
+from .._core._retry_policy import RETRY_STATUSES, grant_of, parse_retry_after
 from .._core._token import OAuth2Token
 from .._core._token_response import parse_token_response
-from .._flows._drive import Flow, Send
+from .._flows._drive import Flow, Send, Sleep
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
-from ..errors import InvalidResponseError
+from ..errors import InvalidResponseError, OAuthError
 
 if TYPE_CHECKING:
     from .._core._dpop import DPoPKey, DPoPNonces, ProofFor
@@ -117,14 +119,47 @@ def token_request(
     options: Mapping[str, Any] | None = None,
 ) -> Flow[OAuth2Token]:
     """One token request (RFC 6749 §5) with DPoP when the client has a key; the token
-    must be one the client can send (a ``DPoP`` token needs the key, RFC 9449 §7.1)."""
-    response = yield from send_with_proof(client, Send(request, purpose, client_auth, options))
-    token = parse_token_response(response, previous_refresh_token=previous_refresh_token)
+    must be one the client can send (a ``DPoP`` token needs the key, RFC 9449 §7.1).
+
+    A ``429``/``503`` answer or a request that never left the client is sent again as
+    the client's :class:`RetryPolicy` allows; each wait is a :class:`Sleep` step, so the
+    followers of a single flight wait for this one retrying leader.
+    """
+    response = yield from _send_with_retries(
+        client, Send(request, purpose, client_auth, options), grant_of(request)
+    )
+    try:
+        token = parse_token_response(response, previous_refresh_token=previous_refresh_token)
+    except OAuthError as exc:
+        if response.status_code in RETRY_STATUSES:
+            # The token source waits this long before the next renewal (one back-off
+            # for every caller, not one request each).
+            exc.retry_after = parse_retry_after(response.header("retry-after"), time.time())
+        raise
     if client.dpop_key is None and is_dpop_token(token):
         from .._core._dpop import check_token_binding
 
         check_token_binding(token, client.dpop_key)
     return token
+
+
+def _send_with_retries(client: Client, step: Send, grant: str | None) -> Flow[HttpResponse]:
+    """``step`` sent (with its DPoP nonce retry), and sent again while the policy says so."""
+    policy = client.token_retries
+    retry = 0
+    while True:
+        try:
+            response: HttpResponse = yield from send_with_proof(client, step)
+        except Exception as exc:
+            delay = policy.after_failure(exc, retry, grant)
+            if delay is None:
+                raise
+        else:
+            delay = policy.after_response(response, retry, grant, time.time())
+            if delay is None:
+                return response
+        retry += 1
+        yield Sleep(delay)
 
 
 def is_dpop_token(token: Mapping[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from .._core._token import OAuth2Token
 from .._flows._drive import Flow
 from ._client import Client
 from ._compat import RequestsOAuthlibNames
+from ._delegation_methods import DelegationMethods
 from ._forward import Forward
 
 __all__ = ["OAuthMethods"]
@@ -23,7 +24,7 @@ __all__ = ["OAuthMethods"]
 T = TypeVar("T")
 
 
-class OAuthMethods(RequestsOAuthlibNames):
+class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
     """``fetch_token`` & co. for a driver that defines ``_drive`` and ``_split_options``.
 
     The return types are those of a sync driver; the async client declares its own.
@@ -68,22 +69,80 @@ class OAuthMethods(RequestsOAuthlibNames):
     # -- configuration ----------------------------------------------------------------------
 
     def register_compliance_hook(self, hook_type: str, hook: Callable[..., Any]) -> None:
-        """Register a hook that fixes a non-standard provider; response hooks get the
-        transport's own response object."""
+        """Register a hook that rewrites requests to, or responses from, a provider.
+
+        Hooks of one type run in registration order. Request hooks see a ``str`` body;
+        response hooks get the transport's own response object (``requests.Response``
+        or ``httpx.Response``) and return it.
+
+        Args:
+            hook_type: ``access_token_request``, ``access_token_response``,
+                ``refresh_token_request``, ``refresh_token_response``,
+                ``revoke_token_request``, ``introspect_token_request`` or
+                ``protected_request``.
+            hook: ``hook(url, headers, body) -> (url, headers, body)`` for the request
+                types, ``hook(response) -> response`` for the response types.
+
+        Raises:
+            ValueError: ``hook_type`` is unknown (the message lists the valid ones).
+        """
         self._client.hooks.register(hook_type, hook)
 
     def register_client_auth_method(self, auth: Any) -> None:
-        """Register a client auth method: an object with ``.name`` or a ``(name, func)``."""
+        """Register a client authentication method, selectable by its name.
+
+        Registering an object under a built-in name (``ClientSecretJWT(...)``) replaces
+        the built-in method for this session.
+
+        Args:
+            auth: An object with a ``.name`` (such as ``ClientSecretJWT``), or a tuple
+                ``(name, func)`` where ``func(client, method, uri, headers, body)``
+                returns ``(uri, headers, body)``.
+
+        Raises:
+            TypeError: ``auth`` is neither an object with ``.name`` nor a pair.
+        """
         self._client.auth_methods.register(auth)
 
     def authorization_request(self, state: str) -> dict[str, Any]:
-        """The remembered record of the outstanding request with ``state`` (api.md §9)."""
+        """The record of an outstanding authorization request, to hand to another process.
+
+        Web applications whose callback is handled by another worker keep this
+        JSON-serialisable dict server-side (it holds the PKCE verifier) and pass its
+        values to that worker's ``fetch_token(..., state=, code_verifier=, nonce=)``.
+
+        Args:
+            state: The ``state`` returned by ``create_authorization_url``.
+
+        Returns:
+            ``state``, ``code_verifier``, ``nonce``, ``redirect_uri``, ``max_age`` and the
+            response type of the request.
+
+        Raises:
+            MismatchingStateError: No outstanding request has this ``state`` (it was
+                never made here, or its callback was already handled).
+        """
         return self._client.authorization_request(state)
 
     # -- the operations: each runs one flow ---------------------------------------------------
 
     def load_server_metadata(self, force: bool = False) -> dict[str, Any]:
-        """Load the discovery document once (``force=True`` reloads); explicit values win."""
+        """Load the provider's discovery document, once per session.
+
+        Values given to the constructor win over the document's. A session without
+        ``server_metadata_url`` returns the metadata it was given.
+
+        Args:
+            force: Fetch the document again even when it was loaded.
+
+        Returns:
+            The session's metadata after the merge.
+
+        Raises:
+            InvalidResponseError: The document is not JSON, or its ``issuer`` differs
+                from the one expected.
+            InsecureTransportError: ``server_metadata_url`` is plain HTTP off loopback.
+        """
         return self._drive(self._client.load_server_metadata(force))
 
     def create_authorization_url(
@@ -94,7 +153,30 @@ class OAuthMethods(RequestsOAuthlibNames):
         nonce: str | None = None,
         **kwargs: Any,
     ) -> tuple[str, str]:
-        """The authorization URL and its ``state``; the request is remembered by state."""
+        """Build the URL to send the user's browser to (RFC 6749 §4.1.1).
+
+        Generates a ``state`` (and, for a code flow with PKCE on, a verifier; for an
+        ``openid`` scope, a nonce) when not given, and remembers the request by its
+        state for ``fetch_token``. With PAR (``pushed=True``, the provider's
+        requirement or ``pushed_authorization=True``) the parameters are posted first
+        and the URL carries ``client_id`` and ``request_uri`` only (RFC 9126).
+
+        Args:
+            url: The authorization endpoint; by default the metadata's.
+            state: A state to use instead of a generated one.
+            code_verifier: A PKCE verifier to use instead of a generated one.
+            nonce: A nonce to use instead of a generated one.
+            **kwargs: Further query parameters (``prompt``, ``login_hint``,
+                ``resource``, ``pushed``, ...); a list value repeats the parameter.
+
+        Returns:
+            ``(url, state)``.
+
+        Raises:
+            InsecureTransportError: The endpoint is plain HTTP off loopback.
+            ValueError: No authorization endpoint is known.
+            OAuthError: The PAR endpoint answered with an error.
+        """
         return self._drive(
             self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
         )
@@ -110,8 +192,42 @@ class OAuthMethods(RequestsOAuthlibNames):
         state: str | None = None,
         **kwargs: Any,
     ) -> OAuth2Token:
-        """Obtain a token: code (from a callback or ``code=``), password, client credentials,
-        or any extension grant; an ID token in the answer is validated first."""
+        """Obtain a token with the grant the arguments name (RFC 6749 §4).
+
+        ``authorization_response=`` (the callback URL, or a ``form_post`` body) or
+        ``code=`` is the authorization code grant; ``username=``/``password=`` the
+        password grant; otherwise client credentials, or the ``grant_type`` given. The
+        callback's ``iss`` and ``state`` are checked before anything is sent, and an ID
+        token in the answer is validated before the token is returned; its claims are
+        put in ``token["userinfo"]``.
+
+        Args:
+            url: The token endpoint; by default the metadata's.
+            body: Extra form-encoded parameters.
+            method: ``"POST"``, or ``"GET"`` to send the parameters in the query.
+            headers: Extra request headers.
+            auth: A client authentication to use for this request only.
+            grant_type: The grant, when it is not the one the arguments imply (any
+                extension grant URI).
+            state: The state of the request the callback answers, when this session
+                did not make it (with ``code_verifier=`` and ``nonce=``).
+            **kwargs: ``authorization_response``, ``code``, ``code_verifier``,
+                ``nonce``, ``username``, ``password``, ``resource``, other form
+                parameters, and transport options (``timeout``, ``verify``, ...).
+
+        Returns:
+            The token, also kept as the session's ``token``.
+
+        Raises:
+            MismatchingStateError: The callback's state is missing, unknown or wrong.
+            AuthorizationError: The callback carries an ``error``.
+            InvalidResponseError: The callback's ``iss`` or the token response breaks
+                the spec (not JSON, no ``access_token``).
+            InvalidIDTokenError: The ID token fails validation (``.claim`` says which).
+            InsecureTransportError: The endpoint is plain HTTP off loopback.
+            OAuthError: The token endpoint answered with an OAuth error.
+            TypeError: ``client_secret=`` or another constructor-only option was given.
+        """
         options = self._split_options(kwargs)
         return self._drive(
             self._client.fetch_token(
@@ -121,13 +237,41 @@ class OAuthMethods(RequestsOAuthlibNames):
 
     @functools.wraps(fetch_token)
     def fetch_access_token(self, *args: Any, **kwargs: Any) -> OAuth2Token:
-        """Alias of :meth:`fetch_token` (so subclasses' overrides apply to both)."""
+        """The same as ``fetch_token``, under requests-oauthlib's name.
+
+        Args:
+            *args: As for ``fetch_token``.
+            **kwargs: As for ``fetch_token``.
+
+        Returns:
+            The token.
+
+        Raises:
+            OAuthError: As ``fetch_token`` does.
+        """
         return self.fetch_token(*args, **kwargs)
 
     def token_from_fragment(
         self, authorization_response: Any, state: str | None = None, nonce: str | None = None
     ) -> OAuth2Token:
-        """The token of an implicit (or ``id_token``) response, after the callback checks."""
+        """The token of an implicit or ``id_token`` response (a callback with a fragment).
+
+        The same checks as for the code flow are made (``state``, ``iss``, ``error``),
+        and an ID token must carry the nonce sent (OpenID Connect Core §3.2.2.11).
+
+        Args:
+            authorization_response: The callback URL with its fragment.
+            state: The state of the request, when this session did not make it.
+            nonce: The nonce of the request, when this session did not make it.
+
+        Returns:
+            The token, also kept as the session's ``token``.
+
+        Raises:
+            MismatchingStateError: The callback's state is missing, unknown or wrong.
+            AuthorizationError: The callback carries an ``error``.
+            InvalidIDTokenError: The ID token fails validation.
+        """
         return self._drive(self._client.token_from_fragment(authorization_response, state, nonce))
 
     def refresh_token(
@@ -139,7 +283,28 @@ class OAuthMethods(RequestsOAuthlibNames):
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> OAuth2Token:
-        """Refresh the token (RFC 6749 §6); the old refresh token is kept if none comes back."""
+        """Use the refresh token (RFC 6749 §6) and call ``update_token`` with the result.
+
+        The old refresh token is kept when the answer has none; a refreshed ID token
+        must name the same ``iss``, ``sub`` and ``aud`` (OpenID Connect Core §12.2).
+
+        Args:
+            url: The token endpoint; by default the metadata's.
+            refresh_token: The refresh token; by default the session's.
+            body: Extra form-encoded parameters.
+            auth: A client authentication to use for this request only.
+            headers: Extra request headers.
+            **kwargs: Form parameters (``scope``, ``resource``) and transport options.
+
+        Returns:
+            The new token, also kept as the session's ``token``.
+
+        Raises:
+            OAuthError: The token endpoint answered with an error (``invalid_grant``
+                for a spent refresh token); the old token is kept.
+            InvalidResponseError: The answer breaks the spec.
+            InvalidIDTokenError: A refreshed ID token does not match the original.
+        """
         options = self._split_options(kwargs)
         return self._drive(
             self._client.refresh_token(
@@ -148,7 +313,18 @@ class OAuthMethods(RequestsOAuthlibNames):
         )
 
     def ensure_active_token(self, token: Mapping[str, Any] | None = None) -> bool:
-        """Renew the token when it is due: True when valid or renewed, False when it cannot be."""
+        """Renew the token when it is due, as a request would.
+
+        Args:
+            token: A token to check instead of the session's.
+
+        Returns:
+            ``True`` when the token is valid or was renewed, ``False`` when it is
+            expired and cannot be renewed (no refresh token and no grant to repeat).
+
+        Raises:
+            OAuthError: The renewal was refused; the old token is kept.
+        """
         return self._drive(self._client.ensure_active_token(token))
 
     def revoke_token(
@@ -161,8 +337,25 @@ class OAuthMethods(RequestsOAuthlibNames):
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Revoke a token (RFC 7009), the current access token when ``token`` is None;
-        returns the transport's response."""
+        """Revoke a token (RFC 7009).
+
+        Args:
+            url: The revocation endpoint; by default the metadata's.
+            token: The token to revoke; by default the session's access token.
+            token_type_hint: ``"access_token"`` or ``"refresh_token"``.
+            body: Extra form-encoded parameters.
+            auth: A client authentication to use for this request only.
+            headers: Extra request headers.
+            **kwargs: Form parameters and transport options.
+
+        Returns:
+            The transport's response (``requests.Response`` or ``httpx.Response``).
+
+        Raises:
+            MissingTokenError: No token was given and the session has none.
+            InsecureTransportError: The endpoint is plain HTTP off loopback.
+            ValueError: No revocation endpoint is known.
+        """
         options = self._split_options(kwargs)
         flow = self._client.revoke_token(
             url, token, token_type_hint, body, auth, headers, options=options, **kwargs
@@ -179,7 +372,25 @@ class OAuthMethods(RequestsOAuthlibNames):
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Ask whether a token is active (RFC 7662); the response's JSON has ``active``."""
+        """Ask the provider whether a token is active (RFC 7662).
+
+        Args:
+            url: The introspection endpoint; by default the metadata's.
+            token: The token to ask about; by default the session's access token.
+            token_type_hint: ``"access_token"`` or ``"refresh_token"``.
+            body: Extra form-encoded parameters.
+            auth: A client authentication to use for this request only.
+            headers: Extra request headers.
+            **kwargs: Form parameters and transport options.
+
+        Returns:
+            The transport's response; its JSON holds ``active`` and the token's claims.
+
+        Raises:
+            MissingTokenError: No token was given and the session has none.
+            InsecureTransportError: The endpoint is plain HTTP off loopback.
+            ValueError: No introspection endpoint is known.
+        """
         options = self._split_options(kwargs)
         flow = self._client.introspect_token(
             url, token, token_type_hint, body, auth, headers, options=options, **kwargs
@@ -187,17 +398,57 @@ class OAuthMethods(RequestsOAuthlibNames):
         return self._drive(flow, raw=True)
 
     def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
-        """The provider's JWK Set from ``jwks_uri``, fetched once (``force=True`` re-fetches)."""
+        """The provider's public keys, from ``jwks_uri``, fetched once per session.
+
+        Args:
+            force: Fetch the set again (an unknown ``kid`` does so by itself, once).
+
+        Returns:
+            The JWK Set document.
+
+        Raises:
+            InvalidResponseError: The answer is not a JWK Set.
+            ValueError: No ``jwks_uri`` is known.
+        """
         return self._drive(self._client.fetch_jwk_set(force))
 
     def parse_id_token(
         self, token: Mapping[str, Any] | str, nonce: str | None = None, leeway: int | None = None
     ) -> dict[str, Any]:
-        """Validate an ID token (the token dict or the raw JWT) and return its claims."""
+        """Validate an ID token (OpenID Connect Core §3.1.3.7) and return its claims.
+
+        Args:
+            token: The token dict holding ``id_token``, or the raw ID token.
+            nonce: The nonce the token must carry.
+            leeway: Seconds of clock skew allowed; by default the session's.
+
+        Returns:
+            The validated claims.
+
+        Raises:
+            InvalidIDTokenError: A check failed; ``.claim`` names it (``"signature"``,
+                ``"iss"``, ``"aud"``, ``"exp"``, ``"nonce"``, ...).
+        """
         return self._drive(self._client.parse_id_token(token, nonce, leeway))
 
     def userinfo(self, **kwargs: Any) -> dict[str, Any]:
-        """The UserInfo claims (OIDC Core §5.3): JSON or a signed JWT; ``sub`` must match."""
+        """The user's claims from the UserInfo endpoint (OpenID Connect Core §5.3).
+
+        A signed answer is verified like an ID token; ``sub`` must equal the ID
+        token's.
+
+        Args:
+            **kwargs: Transport options (``timeout``, ...).
+
+        Returns:
+            The claims.
+
+        Raises:
+            MissingTokenError: The session has no token.
+            InvalidResponseError: The answer is not JSON or a valid JWT, or its ``sub``
+                differs from the ID token's.
+            ValueError: No UserInfo endpoint is known.
+        """
         return self._drive(self._client.userinfo(options=self._split_options(kwargs)))
 
     def create_logout_url(
@@ -207,7 +458,21 @@ class OAuthMethods(RequestsOAuthlibNames):
         state: str | None = None,
         **kwargs: Any,
     ) -> str:
-        """The RP-Initiated Logout URL (RP-Initiated Logout 1.0 §2)."""
+        """The URL that signs the user out at the provider (RP-Initiated Logout 1.0 §2).
+
+        Args:
+            post_logout_redirect_uri: Where the provider sends the browser afterwards.
+            id_token_hint: The ID token; by default the session's.
+            state: A value the provider returns with the redirect.
+            **kwargs: Further query parameters.
+
+        Returns:
+            The logout URL.
+
+        Raises:
+            ValueError: The provider has no ``end_session_endpoint``.
+            InsecureTransportError: The endpoint is plain HTTP off loopback.
+        """
         return self._drive(
             self._client.create_logout_url(post_logout_redirect_uri, id_token_hint, state, **kwargs)
         )

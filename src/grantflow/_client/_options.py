@@ -158,6 +158,7 @@ def _unknown_message(name: str, known: Iterable[str]) -> str:
             "id_token_signed_response_alg",
             "token_store",
             "retry_on_invalid_token",
+            "token_retries",
         }
     )
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)

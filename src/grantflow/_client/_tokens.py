@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import AuthorizationRequest, ValidatedCallback, implied_response_type
+from .._core._exchange import TOKEN_EXCHANGE_GRANT
 from .._core._grants import (
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
@@ -21,6 +22,7 @@ from .._core._grants import (
     build_token_request,
     guess_grant,
 )
+from .._core._indicators import indicator_params
 from .._core._params import scope_to_str
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
@@ -38,6 +40,7 @@ from ._dpop import token_request
 from ._join import join_renewal
 from ._metadata import endpoint, optional_endpoint
 from ._oidc import check_front_channel_id_token, check_token_id_token
+from ._refetch import RefetchSpec
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -76,6 +79,7 @@ def fetch_token(
     code = kwargs.pop("code", None)
     code_verifier = kwargs.pop("code_verifier", None)
     nonce = kwargs.pop("nonce", None)
+    _check_indicators(kwargs)
     record: AuthorizationRequest | None = None
     callback: ValidatedCallback | None = None
     verifier_unknown = False
@@ -123,15 +127,27 @@ def fetch_token(
         bound_to=front_claims,
         code=code if grant == AUTHORIZATION_CODE else None,
     )
+    if grant == TOKEN_EXCHANGE_GRANT:
+        # RFC 8693: the issued token is for whoever asked (a downstream call, an actor);
+        # the client's own token stays (api.md §13).
+        return token
     # Only the grant of the current token may renew it: a password token must never be
     # replaced by a client-credentials one (another identity).
     client.refetch = None
     if grant == CLIENT_CREDENTIALS:
-        from ._client import RefetchSpec
-
         client.refetch = RefetchSpec(url, params, body, method, headers, auth, options)
     client.source.set(token)
     return token
+
+
+def _check_indicators(kwargs: dict[str, Any]) -> None:
+    """Check ``resource`` (RFC 8707) and ``authorization_details`` (RFC 9396) among a
+    request's parameters before anything is sent; they go out as those RFCs ask."""
+    if "resource" in kwargs or "authorization_details" in kwargs:
+        checked = indicator_params(
+            kwargs.pop("resource", None), kwargs.pop("authorization_details", None)
+        )
+        kwargs.update(checked)
 
 
 def _grant_params(
@@ -249,6 +265,7 @@ def refresh_token(
     old_refresh = refresh_token or (previous.get("refresh_token") if previous else None)
     if not old_refresh:
         raise MissingTokenError(description="no refresh token to refresh with")
+    _check_indicators(kwargs)
     token = yield from _refresh(
         client, url, old_refresh, previous, body, auth, headers, kwargs, options
     )
@@ -288,8 +305,6 @@ def _refetch(client: Client) -> Flow[OAuth2Token]:
     """A new token by the remembered client-credentials grant (no state is changed)."""
     spec = client.refetch
     if spec is None:
-        from ._client import RefetchSpec
-
         spec = RefetchSpec(None, {"scope": scope_to_str(client.scope)})
     endpoint_url = spec.url or (yield from endpoint(client, "token_endpoint"))
     request = build_token_request(

@@ -8,10 +8,23 @@ from typing import Any
 
 from ._frozen import Frozen
 
-__all__ = ["MAX_BODY_BYTES", "HttpRequest", "HttpResponse"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT_S",
+    "DEFAULT_READ_TIMEOUT_S",
+    "MAX_BODY_BYTES",
+    "HttpRequest",
+    "HttpResponse",
+]
 
 #: Responses from endpoints grantflow calls itself are read up to this many bytes.
 MAX_BODY_BYTES = 1024 * 1024
+
+#: The timeouts of a request grantflow makes itself when neither the call nor the
+#: session or client set one: a server that accepts the connection and never answers
+#: must not hold a token request (and every caller waiting on its single flight)
+#: forever. The read timeout also bounds the whole body read, not each read.
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+DEFAULT_READ_TIMEOUT_S = 30.0
 
 
 def _freeze(headers: Mapping[str, str] | None) -> Mapping[str, str]:

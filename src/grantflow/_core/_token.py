@@ -123,6 +123,15 @@ class OAuth2Token(dict[str, Any]):
         The leeway is capped at half the token's lifetime (its ``expires_in``): a leeway
         as long as the lifetime would make a token due on arrival and every call renew
         it. With the default 60 s, a 60-second token is renewed after 30 s.
+
+        Args:
+            leeway: Seconds before ``expires_at`` at which the token counts as expired.
+            now: The current time (epoch seconds), for tests; by default the clock's.
+
+        Returns:
+            True when due, False when not, None when the token has no expiry.
+
+        It raises nothing: a token without usable expiry information is simply not due.
         """
         expires_at = self.get("expires_at")
         if expires_at is None:

@@ -140,15 +140,18 @@ Flow = Generator[Step, Any, T]
 def run_step(
     step: Step,
     send: Callable[[Send], HttpResponse],
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Any:
-    """Carry out one step with a blocking transport; return what the flow receives."""
+    """Carry out one step with a blocking transport; return what the flow receives.
+
+    ``sleep`` defaults to ``time.sleep``, looked up at each wait (so a test can stand a
+    fake clock in for it)."""
     if isinstance(step, Send):
         return send(step)
     if isinstance(step, Join):
         return step.sync(lambda sub: run(sub, send, sleep))
     if isinstance(step, Sleep):
-        sleep(step.seconds)
+        (sleep or time.sleep)(step.seconds)
         return None
     return step.func(*step.args, **step.kwargs)
 
@@ -172,10 +175,18 @@ async def arun_step(
     return reply
 
 
+async def _async_sleep(seconds: float) -> None:
+    # asyncio.sleep looked up at each wait, as time.sleep is for the blocking driver
+    # (imported here: a requests program does not load asyncio).
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 def run(
     flow: Flow[T],
     send: Callable[[Send], HttpResponse],
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T:
     """Drive ``flow`` to completion with a blocking ``send``; return the flow's result."""
     try:
@@ -200,9 +211,7 @@ async def arun(
 ) -> T:
     """Drive ``flow`` to completion with an async ``send``; return the flow's result."""
     if sleep is None:
-        import asyncio
-
-        sleep = asyncio.sleep
+        sleep = _async_sleep
     try:
         step = next(flow)
         while True:

@@ -20,6 +20,10 @@ from .._flows._drive import Flow, Send, Step, arun, arun_step, run, run_step
 from ._base import HttpxDriver
 from ._sender import asend_wire, is_httpx_auth, send_wire
 
+if TYPE_CHECKING:
+    from .._core._device import DeviceAuthorization
+    from .._core._registration import RegisteredClient
+
 __all__ = ["AssertionClient", "AsyncAssertionClient", "AsyncOAuth2Client", "OAuth2Client"]
 
 T = TypeVar("T")
@@ -141,6 +145,12 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
         parse_id_token: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
         userinfo: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
         create_logout_url: Callable[..., Awaitable[str]]  # type: ignore[assignment]
+        # api.md §13
+        device_authorization: Callable[..., Awaitable[DeviceAuthorization]]  # type: ignore[assignment]
+        poll_device_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
+        exchange_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
+        register_client: Callable[..., Awaitable[RegisteredClient]]  # type: ignore[assignment]
+        load_resource_metadata: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
         # requests-oauthlib's name: answers like create_authorization_url below.
         authorization_url: Callable[..., Any]
 

@@ -2,18 +2,27 @@
 
 The httpx twin of ``_requests._sender``: what goes on the wire was decided by
 ``_client._prepare``; here it is only moved. Redirects are never followed, the body is
-read up to 1 MiB, and the client's own auth stays off the request.
+read up to 1 MiB, and the client's own auth stays off the request. A client built with
+``timeout=None`` still gets a finite default on these requests, and the read timeout
+bounds the whole body, however slowly a server trickles it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from .._client._prepare import WireRequest
-from .._core._http import MAX_BODY_BYTES, HttpResponse
+from .._core._http import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_READ_TIMEOUT_S,
+    MAX_BODY_BYTES,
+    HttpResponse,
+)
+from .._core._retry_policy import mark_transport_failure
 from .._core._secrets import record_sent
 from ..errors import InvalidResponseError
 
@@ -27,17 +36,30 @@ def is_httpx_auth(auth: Any) -> bool:
     return isinstance(auth, httpx.Auth)
 
 
+#: What a request of grantflow's own gets when neither the call nor the client set a timeout.
+_DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_READ_TIMEOUT_S, connect=DEFAULT_CONNECT_TIMEOUT_S)
+
+
+def _timeout(client: httpx.Client | httpx.AsyncClient, given: Any) -> httpx.Timeout:
+    """The call's timeout, else the client's, else the default when the client has none."""
+    if given is not None:
+        return httpx.Timeout(given)
+    own = client.timeout
+    if own.connect is None and own.read is None and own.write is None and own.pool is None:
+        return _DEFAULT_TIMEOUT  # httpx.Client(timeout=None): no request may wait forever
+    return own
+
+
 def _build(
     client: httpx.Client | httpx.AsyncClient, wire: WireRequest, options: Mapping[str, Any]
 ) -> httpx.Request:
-    timeout = options.get("timeout")
     request = client.build_request(
         wire.method,
         wire.url,
         headers=wire.headers,
         content=wire.body.encode("utf-8") if wire.body else None,
         cookies=options.get("cookies"),
-        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        timeout=_timeout(client, options.get("timeout")),
     )
     if not wire.sets_authorization:
         # A default Authorization header on the client must not reach these endpoints.
@@ -52,6 +74,22 @@ def _too_large(response: httpx.Response) -> InvalidResponseError:
         description=f"the response from {where} is larger than {MAX_BODY_BYTES} bytes",
         status_code=response.status_code,
     )
+
+
+def _deadline(request: httpx.Request) -> float | None:
+    """When the body must have arrived: the read timeout from now (None: never)."""
+    read = request.extensions.get("timeout", {}).get("read")
+    return None if read is None else time.monotonic() + read
+
+
+def _check_deadline(deadline: float | None, request: httpx.Request) -> None:
+    # Each read waits at most the read timeout; this bounds the sum of them (a server
+    # that sends a byte a second is never idle long enough for httpx to time out).
+    if deadline is not None and time.monotonic() > deadline:
+        where = str(request.url).split("?", 1)[0]
+        raise httpx.ReadTimeout(
+            f"the response from {where} was not read within its read timeout", request=request
+        )
 
 
 def _finish(
@@ -79,11 +117,19 @@ def send_wire(
 ) -> HttpResponse:
     """Send ``wire`` through ``client`` and read the answer up to the limit."""
     request = _build(client, wire, options)
-    response = client.send(request, auth=wire.native_auth, follow_redirects=False, stream=True)
+    try:
+        response = client.send(request, auth=wire.native_auth, follow_redirects=False, stream=True)
+    except httpx.TransportError as exc:
+        # A connection never made means nothing of the request was sent.
+        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+        mark_transport_failure(exc, sent=not unsent)
+        raise
+    deadline = _deadline(request)
     chunks: list[bytes] = []
     size = 0
     try:
         for chunk in response.iter_bytes():
+            _check_deadline(deadline, request)
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise _too_large(response)
@@ -103,13 +149,21 @@ async def asend_wire(
 ) -> HttpResponse:
     """The async twin of :func:`send_wire`."""
     request = _build(client, wire, options)
-    response = await client.send(
-        request, auth=wire.native_auth, follow_redirects=False, stream=True
-    )
+    try:
+        response = await client.send(
+            request, auth=wire.native_auth, follow_redirects=False, stream=True
+        )
+    except httpx.TransportError as exc:
+        # A connection never made means nothing of the request was sent.
+        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+        mark_transport_failure(exc, sent=not unsent)
+        raise
+    deadline = _deadline(request)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in response.aiter_bytes():
+            _check_deadline(deadline, request)
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise _too_large(response)

@@ -4,12 +4,16 @@ Every request grantflow makes itself (token, revocation, introspection, discover
 JWKS, UserInfo) passes here: the session's adapters, ``cert``, ``verify`` and proxies
 apply; redirects are never followed; the body is read up to 1 MiB; the session's own
 auth and any ``Authorization`` header it carries are kept off unless the request set one.
+Without a timeout from the call or the session a finite default applies, and the read
+timeout bounds the whole body, however slowly a server trickles it.
 What goes on the wire was decided by ``_client._prepare``; this module only moves it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -17,7 +21,13 @@ import requests
 from requests.auth import AuthBase
 
 from .._client._prepare import WireRequest
-from .._core._http import MAX_BODY_BYTES, HttpResponse
+from .._core._http import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_READ_TIMEOUT_S,
+    MAX_BODY_BYTES,
+    HttpResponse,
+)
+from .._core._retry_policy import mark_transport_failure
 from .._core._secrets import record_sent
 from ..errors import InvalidResponseError
 from ._redact import redact_exception
@@ -48,8 +58,9 @@ def _too_large(response: Any) -> InvalidResponseError:
     )
 
 
-def _read_limited(response: requests.Response) -> bytes:
-    """The body, read up to ``MAX_BODY_BYTES`` (more is an :class:`InvalidResponseError`)."""
+def _read_limited(response: requests.Response, within: float | None = None) -> bytes:
+    """The body, read up to ``MAX_BODY_BYTES`` (more is an :class:`InvalidResponseError`)
+    and within ``within`` seconds in all (longer is ``requests.ReadTimeout``)."""
     ready = getattr(response, "_content", False)
     if isinstance(ready, bytes):
         # A response built in memory (an adapter or a test double) has its body already.
@@ -58,15 +69,91 @@ def _read_limited(response: requests.Response) -> bytes:
         return ready
     chunks: list[bytes] = []
     size = 0
-    try:
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large(response)
-            chunks.append(chunk)
-    finally:
-        response.close()
+    with _deadline(response, within) as expired:
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large(response)
+                chunks.append(chunk)
+        except requests.RequestException:
+            if not expired.is_set():
+                raise
+        finally:
+            response.close()
+        if expired.is_set():
+            raise _too_slow(response, within)
     return b"".join(chunks)
+
+
+@contextmanager
+def _deadline(response: requests.Response, within: float | None) -> Iterator[threading.Event]:
+    """Shut the response's socket down after ``within`` seconds; the event says it was.
+
+    requests bounds each read of the socket, not the body: one read of the buffered
+    socket file waits for its whole size, so a server sending a byte a second is never
+    "idle" long enough to time out. Shutting the socket down ends that read at once.
+    """
+    expired = threading.Event()
+    sock = _socket_of(response)
+    if within is None or sock is None:
+        yield expired
+        return
+
+    def expire() -> None:
+        expired.set()
+        with suppress(OSError):  # already closed: the read is over anyway
+            sock.shutdown(2)  # socket.SHUT_RDWR
+
+    timer = threading.Timer(within, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
+
+
+def _socket_of(response: requests.Response) -> Any:
+    """The socket a streamed response reads from (None for one built in memory)."""
+    connection = getattr(response.raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        # http.client's buffered file over the socket (urllib3 without a connection kept).
+        buffered = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(buffered, "raw", None), "_sock", None)
+    return sock if hasattr(sock, "shutdown") else None
+
+
+def _too_slow(response: Any, within: float | None) -> requests.ReadTimeout:
+    where = (getattr(response, "url", None) or "the endpoint").split("?", 1)[0]
+    return requests.ReadTimeout(
+        f"the response from {where} was not read within {within:g} s", response=response
+    )
+
+
+def read_timeout_of(timeout: Any) -> float | None:
+    """The read part of a requests ``timeout`` (a number or a ``(connect, read)`` pair)."""
+    if isinstance(timeout, tuple) and len(timeout) == 2:
+        timeout = timeout[1]
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return float(timeout)
+    return None
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Whether ``exc`` ended the request before any byte of it was sent: the connection
+    was refused, its name did not resolve, or connecting timed out."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(
+        exc, requests.exceptions.SSLError
+    ):
+        return False
+    from urllib3.exceptions import NewConnectionError
+
+    reason = exc.args[0] if exc.args else None
+    return isinstance(getattr(reason, "reason", reason), NewConnectionError)
 
 
 def send_wire(
@@ -109,6 +196,7 @@ def send_wire(
         response = session.send(prepared, **settings)
     except requests.RequestException as exc:
         redacted = redact_exception(exc, wire.secrets)
+        mark_transport_failure(redacted, sent=not _never_sent(exc))
         if redacted is exc:
             raise
     if redacted is not None:
@@ -117,15 +205,15 @@ def send_wire(
         raise redacted
     if purpose is not None:
         response = run_response_hooks(purpose, response)
-    return _as_http_response(response, wire.url)
+    return _as_http_response(response, wire.url, read_timeout_of(settings["timeout"]))
 
 
-def _as_http_response(response: Any, url: str) -> HttpResponse:
+def _as_http_response(response: Any, url: str, within: float | None = None) -> HttpResponse:
     """The core's view of ``response``: a real ``requests.Response`` is read up to the
-    limit; a test double with ``status_code``, ``headers`` and ``json()`` but no body of
-    its own is read through ``json()``."""
+    limit, within ``within`` seconds; a test double with ``status_code``, ``headers`` and
+    ``json()`` but no body of its own is read through ``json()``."""
     if isinstance(response, requests.Response):
-        content = _read_limited(response)
+        content = _read_limited(response, within)
         response._content = content
         response._content_consumed = True  # type: ignore[attr-defined]
     else:
@@ -172,5 +260,8 @@ def _send_settings(
             url, options.get("proxies") or {}, True, verify, options.get("cert")
         )
     )
-    settings.update(stream=True, allow_redirects=False, timeout=options.get("timeout"))
+    timeout = options.get("timeout")
+    if timeout is None:
+        timeout = (DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S)
+    settings.update(stream=True, allow_redirects=False, timeout=timeout)
     return settings

@@ -35,6 +35,42 @@ class OAuth2Session(OAuthMethods, requests.Session):
     State, PKCE (S256) and, for OpenID requests, the nonce are generated and checked by
     default; ID tokens are validated before a token is returned; a token that is due is
     renewed once, however many threads share the session.
+
+    Args:
+        client_id: The client identifier (RFC 6749 §2.2).
+        client_secret: The client secret or, for ``private_key_jwt``, the private key
+            (PEM ``str``/``bytes``, a JWK dict, or a key object).
+        token_endpoint_auth_method: A method name (``"client_secret_basic"``,
+            ``"client_secret_post"``, ``"none"``, ``"client_secret_jwt"``,
+            ``"private_key_jwt"``, ``"tls_client_auth"``,
+            ``"self_signed_tls_client_auth"``), an object such as ``ClientSecretJWT``,
+            or a callable ``f(client, method, uri, headers, body)``. Default:
+            ``client_secret_basic`` with a secret, else ``none``.
+        revocation_endpoint_auth_method: The same for revocation; by default the token
+            endpoint's.
+        scope: The default scope, a string or a list.
+        state: A state to use instead of a generated one (good for one callback).
+        redirect_uri: The default redirect URI.
+        token: A token to start with (a dict).
+        token_placement: ``"header"``, ``"body"`` or ``"uri"``: where the token goes.
+        update_token: Called as ``update_token(token, refresh_token=..., access_token=...)``
+            after every renewal the session makes, so the application can save it.
+        leeway: Seconds before ``expires_at`` at which a token counts as expired.
+        default_timeout: Applied to every request that gives no ``timeout``.
+        code_challenge_method: ``"S256"`` (the default) or None to send no PKCE.
+        **kwargs: Server metadata (``server_metadata_url``, ``issuer``,
+            ``token_endpoint``, ... any ``*_endpoint``), authorization defaults
+            (``grant_type``, ``response_type``, ``prompt``, ...), features (``dpop``,
+            ``profile``, ``pushed_authorization``, ``request_object_signing_alg``,
+            ``token_store``, ``retry_on_invalid_token``, ``accept_unverifiable_iss``,
+            ``issuer_template``, ``allow_id_token_without_nonce``), and the
+            ``requests.Session`` attributes ``proxies``, ``hooks``, ``stream``,
+            ``verify``, ``cert``, ``max_redirects``, ``trust_env``.
+
+    Raises:
+        TypeError: A keyword is none of the above (the message names the closest).
+        ValueError: A setting is inconsistent: a TLS method without ``cert``, or one
+            that breaks ``profile="fapi2"`` (the message names the rule).
     """
 
     def __init__(

@@ -4,8 +4,16 @@ The fast path reads the current token without a lock. A token that is due makes 
 caller join the renewal in flight, or start one: the first caller (the leader) takes the
 store's lock (cross-process for shared stores), reloads from the store (another process
 may have renewed it), and only then renews, once; every caller that joined meanwhile
-waits for that one outcome. A failed renewal keeps the old token, and the next caller
-after it starts a new flight, so nothing is left poisoned or waiting.
+waits for that one outcome. A failed renewal keeps the old token; callers in the next
+moments (a short back-off, longer when the server sent ``Retry-After``) get the old
+token while it has not expired, or the same error, without asking the server again, so
+a fleet of threads meeting an outage sends a handful of token requests, not hundreds.
+After the back-off the next caller starts a new flight, so nothing is left poisoned.
+
+A renewed token is published in memory before it is saved: the server may already
+have spent the old refresh token, so a store that cannot be written (Redis down, a
+read-only directory) must not lose the new one. The write is tried twice and a failure
+is reported as a warning that names the store.
 """
 
 from __future__ import annotations
@@ -20,10 +28,13 @@ from typing import TYPE_CHECKING, Any
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
+from ._setbacks import Failure, backoff, warn_lock, warn_unsaved
 
 if TYPE_CHECKING:
     # asyncio is imported where it runs: a requests user should not pay for it.
     import asyncio
+
+    from .._stores._async import AsyncTokenStore
 
 __all__ = ["AsyncRenewer", "Lookup", "Renewer", "TokenSource"]
 
@@ -88,6 +99,11 @@ class TokenSource:
         # The access token a resource server rejected (RFC 6750 §3.1 invalid_token):
         # treated as due even though its expiry says otherwise.
         self._rejected: str | None = None
+        # The last failed renewal while its back-off lasts, and the failures in a row.
+        self._failure: Failure | None = None
+        self._failures = 0
+        # A renewed token the store would not take: newer than the stored one.
+        self._unsaved: OAuth2Token | None = None
         stored = self._store.load()
         if stored is not None:
             self._token: OAuth2Token | None = OAuth2Token(stored)
@@ -108,6 +124,9 @@ class TokenSource:
 
     def set(self, token: dict[str, Any] | None) -> OAuth2Token | None:
         """Replace the current token (and the stored one); None clears both."""
+        self._failure = None
+        self._failures = 0
+        self._unsaved = None
         if token is None:
             self._token = None
             self._store.clear()
@@ -162,15 +181,20 @@ class TokenSource:
                 return Lookup(current)
             leading = flight is None
             if flight is None:
+                held = self._held_back(current)
+                if held is not None:
+                    return held
                 flight = self._flight = _Flight()
         if not leading:
             return self._follow(flight)
         try:
             lookup = self._renew(current, leeway, renew)
             flight.token = lookup.token
+            self._note_outcome(None)
             return lookup
         except BaseException as exc:
             flight.error = exc
+            self._note_outcome(exc)
             raise
         finally:
             with self._lock:
@@ -187,17 +211,60 @@ class TokenSource:
             raise clone from error
         return Lookup(flight.token)
 
+    def _held_back(self, current: OAuth2Token | None) -> Lookup | None:
+        """During the back-off after a failed renewal: the current token while it has not
+        expired (leeway aside), else the failure again; None once the back-off is over."""
+        failure = self._failure
+        if failure is None:
+            return None
+        now = self._clock()
+        if not failure.since <= now < failure.until:
+            return None  # over (or the clock went back: no back-off is trusted then)
+        if (
+            current is not None
+            and not current.is_expired(0, now=now)
+            and current.get("access_token") != self._rejected
+        ):
+            return Lookup(current)
+        clone = _copy_error(failure.error)
+        if clone is failure.error:
+            raise clone
+        raise clone from failure.error
+
+    def _note_outcome(self, error: BaseException | None) -> None:
+        """Start a back-off after a failed renewal (not after a cancellation); end it
+        after a good one."""
+        if error is None:
+            self._failure = None
+            self._failures = 0
+        elif isinstance(error, Exception):
+            self._failures += 1
+            now = self._clock()
+            self._failure = Failure(error, now, now + backoff(self._failures, error))
+
     def _renew(self, current: OAuth2Token | None, leeway: int, renew: Renewer) -> Lookup:
         """Under the store's lock: take a fresh stored token, else renew and save."""
-        with self._store.lock():
-            stored = self._store.load()
-            if stored is not None:
-                candidate = OAuth2Token(stored)
-                if self.is_fresh(candidate, leeway):
-                    self._token = candidate
-                    return Lookup(candidate)
-                current = candidate
-            return self._publish(current, renew(current))
+        renewed: Lookup | None = None
+        try:
+            with self._store.lock():
+                stored = self._store.load()
+                if stored is not None:
+                    candidate = OAuth2Token(stored)
+                    if self.is_fresh(candidate, leeway):
+                        self._token = candidate
+                        return Lookup(candidate)
+                    # A token this process renewed but could not save is newer.
+                    current = self._unsaved or candidate
+                new = renew(current)
+                renewed = self._publish(current, new)
+                self._save_renewed(new)
+                return renewed
+        except Exception as exc:
+            if renewed is None:
+                raise
+            # Only releasing the lock failed, after the renewal: the lock's expiry frees it.
+            warn_lock(self._store, exc)
+            return renewed
 
     async def aget(self, leeway: int, renew: AsyncRenewer | None) -> Lookup:
         """The async twin of :meth:`get`: the tasks of one event loop share one renewal.
@@ -217,6 +284,9 @@ class TokenSource:
             flight = self._async_flights.get(loop)
             leading = flight is None
             if flight is None:
+                held = self._held_back(current)
+                if held is not None:
+                    return held
                 flight = self._start_async_flight(loop, self._arenew(current, leeway, renew))
             try:
                 lookup = await asyncio.shield(flight)
@@ -250,8 +320,10 @@ class TokenSource:
             if done.cancelled():
                 flight.set_exception(_Abandoned())
             elif done.exception() is not None:
+                self._note_outcome(done.exception())
                 flight.set_exception(done.exception())  # type: ignore[arg-type]
             else:
+                self._note_outcome(None)
                 flight.set_result(done.result())
 
         task.add_done_callback(finish)
@@ -266,29 +338,66 @@ class TokenSource:
 
         if isinstance(self._store, MemoryTokenStore):
             # One process: the flight above already serialises this loop's tasks.
-            return self._publish(current, await renew(current))
+            new = await renew(current)
+            renewed = self._publish(current, new)
+            self._save_renewed(new)  # in memory: nothing to wait for
+            return renewed
         store = asynchronous(self._store)
-        async with store.lock():
+        lock = store.lock()
+        await lock.__aenter__()
+        renewed_async: Lookup | None = None
+        try:
             stored = await store.load()
             if stored is not None:
                 candidate = OAuth2Token(stored)
                 if self.is_fresh(candidate, leeway):
                     self._token = candidate
                     return Lookup(candidate)
-                current = candidate
+                current = self._unsaved or candidate
             new = await renew(current)
-            await store.save(new)
-            return self._publish(current, new, saved=True)
+            renewed_async = self._publish(current, new)
+            await self._asave_renewed(store, new)
+            return renewed_async
+        finally:
+            # Released even when this task is cancelled meanwhile (the store shields it).
+            try:
+                await lock.__aexit__(None, None, None)
+            except Exception as exc:
+                if renewed_async is None:
+                    raise
+                warn_lock(self._store, exc)  # the renewal stands; the lock's expiry frees it
 
-    def _publish(
-        self, previous: OAuth2Token | None, new: OAuth2Token, *, saved: bool = False
-    ) -> Lookup:
-        """Make ``new`` the current token (saved first unless it was) and report it."""
-        if not saved:
-            self._store.save(new)
+    def _publish(self, previous: OAuth2Token | None, new: OAuth2Token) -> Lookup:
+        """Make ``new`` the current token, in memory first (see :meth:`_save_renewed`)."""
         self._token = new
         self._rejected = None
         return Lookup(new, renewed=True, previous=previous)
+
+    def _save_renewed(self, new: OAuth2Token) -> None:
+        """Save a renewed token, trying twice; a store that still fails is reported
+        with a warning, and the token stays current in memory (issue: a rotated refresh
+        token lost with a failed write could never be used again)."""
+        for attempt in (1, 2):
+            try:
+                self._store.save(new)
+                self._unsaved = None
+                return
+            except Exception as exc:
+                if attempt == 2:
+                    self._unsaved = new
+                    warn_unsaved(self._store, exc)
+
+    async def _asave_renewed(self, store: AsyncTokenStore, new: OAuth2Token) -> None:
+        """:meth:`_save_renewed` through the store's asyncio path (or a thread)."""
+        for attempt in (1, 2):
+            try:
+                await store.save(new)
+                self._unsaved = None
+                return
+            except Exception as exc:
+                if attempt == 2:
+                    self._unsaved = new
+                    warn_unsaved(self._store, exc)
 
     def __repr__(self) -> str:
         return f"TokenSource(store={self._store!r}, has_token={self._token is not None})"

@@ -39,7 +39,17 @@ SESSION_TTL = 14 * 24 * 3600
 CLOCK_TOLERANCE = 15
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-ALL_GRANTS = ("authorization_code", "refresh_token", "client_credentials", "password", JWT_BEARER)
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ALL_GRANTS = (
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "password",
+    JWT_BEARER,
+    DEVICE_CODE,
+    TOKEN_EXCHANGE,
+)
 CB = "http://127.0.0.1:8080/cb"
 LOGOUT_CB = "http://127.0.0.1:8080/logged-out"
 
@@ -195,7 +205,7 @@ def default_client_metadata() -> list[dict[str, Any]]:
             "redirect_uris": ["http://127.0.0.1/cb", CB, "http://127.0.0.1/callback"],
             "post_logout_redirect_uris": [LOGOUT_CB],
             "response_types": ["code"],
-            "grant_types": ["authorization_code", "refresh_token"],
+            "grant_types": ["authorization_code", "refresh_token", DEVICE_CODE],
         },
         _no_grants("client-m2m", "client-m2m-secret", ["client_credentials"]),
         _no_grants("rs", "rs-secret", []),

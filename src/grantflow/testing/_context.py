@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._config import Client
+from ._device_state import DeviceRequests
 from ._http import oauth_error
 from ._keys import ProviderKeys
 from ._state import Store
@@ -23,6 +24,9 @@ PATHS: Mapping[str, str] = {
     "introspection_endpoint": "/token/introspection",
     "revocation_endpoint": "/token/revocation",
     "end_session_endpoint": "/session/end",
+    # RFC 8628 and RFC 7591, at the certified provider's paths.
+    "device_authorization_endpoint": "/device/auth",
+    "registration_endpoint": "/reg",
 }
 INTERACTION_PATH = "/interaction/"
 SESSION_COOKIE = "_session"
@@ -39,6 +43,12 @@ class Context:
     store: Store
     default_user: str
     login_page: bool
+    # -- device flow, token exchange, registration --
+    devices: DeviceRequests = field(default_factory=DeviceRequests)
+    device_interval: int = 5
+    exchange_policy: Mapping[str, str] = field(default_factory=dict)
+    #: Adds a dynamically registered client (RFC 7591): the parsed client and its metadata.
+    register: Callable[[Client, Mapping[str, Any]], None] = lambda client, raw: None
 
     def __repr__(self) -> str:
         return f"Context(issuer={self.issuer!r})"

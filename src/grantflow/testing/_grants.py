@@ -27,6 +27,8 @@ from ._config import (
     ResourceServer,
 )
 from ._context import Context
+from ._device import DEVICE_CODE_GRANT, device_code_grant
+from ._exchange import TOKEN_EXCHANGE_GRANT, exchange_grant
 from ._http import Request, Response, json_response, oauth_error
 from ._keys import peek_claims
 from ._state import AuthCode, Authorization, RefreshToken, new_handle
@@ -262,4 +264,6 @@ _GRANTS: dict[str, Grant] = {
     "client_credentials": _client_credentials,
     "password": _password,
     JWT_BEARER: _jwt_bearer,
+    DEVICE_CODE_GRANT: device_code_grant,
+    TOKEN_EXCHANGE_GRANT: exchange_grant(_resource),
 }

@@ -12,9 +12,12 @@ from ._authorize import authorization_endpoint
 from ._client_auth import authenticate_client
 from ._config import ACR_VALUES, CLAIMS_BY_SCOPE, JWT_BEARER, SCOPES, Client
 from ._context import INTERACTION_PATH, PATHS, Context
+from ._device import DEVICE_CODE_GRANT, DEVICE_PAGE, device_authorization_endpoint, device_page
+from ._exchange import TOKEN_EXCHANGE_GRANT
 from ._grants import token_endpoint
 from ._http import Request, Response, error_response, json_response, oauth_error
 from ._pages import end_session_endpoint, interaction_endpoint
+from ._registration import registration_endpoint
 from ._tokens import scope_claims
 
 __all__ = ["discovery_document", "dispatch"]
@@ -41,6 +44,8 @@ def discovery_document(ctx: Context) -> dict[str, Any]:
                 "client_credentials",
                 "password",
                 JWT_BEARER,
+                DEVICE_CODE_GRANT,
+                TOKEN_EXCHANGE_GRANT,
             ],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": _SIGNING_ALGS,
@@ -166,6 +171,9 @@ _ROUTES: dict[str, Endpoint] = {
     PATHS["introspection_endpoint"]: _introspection,
     PATHS["revocation_endpoint"]: _revocation,
     PATHS["end_session_endpoint"]: end_session_endpoint,
+    PATHS["device_authorization_endpoint"]: device_authorization_endpoint,
+    PATHS["registration_endpoint"]: registration_endpoint,
+    DEVICE_PAGE: device_page,
 }
 
 

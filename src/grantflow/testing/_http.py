@@ -44,6 +44,8 @@ class Request:
     form: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     cookies: Mapping[str, str] = field(default_factory=dict)
+    #: The raw body (a JSON registration request, RFC 7591 §3.1).
+    body: bytes = b""
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.path})"

@@ -29,6 +29,7 @@ from ._config import (
     parse_client,
 )
 from ._context import Context
+from ._exchange import DEFAULT_EXCHANGE_POLICY
 from ._handlers import discovery_document, dispatch
 from ._http import Request, Response, json_response
 from ._info import ProviderInfo, client_info
@@ -110,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
             form={k: tuple(v) for k, v in form.items()},
             headers={k.lower(): v for k, v in self.headers.items()},
             cookies=_cookies(self.headers.get_all("Cookie") or []),
+            body=body,
         )
 
     def _write(self, response: Response) -> None:
@@ -145,7 +147,9 @@ class DevProvider:
     ``write_files=False`` writes neither (``files`` is then empty): the keys stay in
     memory, as :attr:`private_key_jwt_keys`. ``log``, when given, is called with one line
     per request served: method, path, status and client id, never a query string, a
-    header or a body.
+    header or a body. ``device_interval`` is the polling interval of the device flow
+    (RFC 8628 §3.2); ``token_exchange_policy`` maps each subject token type accepted for
+    token exchange (RFC 8693) to the token type issued for it.
     """
 
     def __init__(
@@ -161,6 +165,8 @@ class DevProvider:
         write_files: bool = True,
         clock: Callable[[], float] | None = None,
         log: Callable[[str], None] | None = None,
+        device_interval: int = 5,
+        token_exchange_policy: Mapping[str, str] | None = None,
     ) -> None:
         _check_loopback(host)
         self._host, self._port = host, port
@@ -187,6 +193,8 @@ class DevProvider:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._startup = 0.0
+        self._device_interval = int(device_interval)
+        self._exchange_policy = dict(token_exchange_policy or DEFAULT_EXCHANGE_POLICY)
 
     def __repr__(self) -> str:
         where = self._server and self.issuer
@@ -233,6 +241,9 @@ class DevProvider:
             store=Store(self._clock),
             default_user=self._default_user,
             login_page=self._login_page,
+            device_interval=self._device_interval,
+            exchange_policy=MappingProxyType(self._exchange_policy),
+            register=self._register,
         )
         self._server = server
         self._write_clients_json()
@@ -255,6 +266,43 @@ class DevProvider:
         if self._own_state_dir and self._state_dir is not None:
             shutil.rmtree(self._state_dir, ignore_errors=True)
             self._state_dir, self._own_state_dir = None, False
+
+    # -- device flow and registration --------------------------------------------------------
+
+    def approve_device(self, user_code: str, user: str | None = None) -> None:
+        """Approve the device showing ``user_code``, as the user would on the ``/device`` page.
+
+        Args:
+            user_code: The code the device shows.
+            user: Who approves (one of the provider's users); the default user when None.
+
+        Raises:
+            ValueError: ``user`` is not one of the provider's users.
+            OAuthError: ``invalid_request``: no device shows ``user_code``, or it was
+                already approved or denied.
+        """
+        sub = user or self._default_user
+        if sub not in self._users:
+            raise ValueError(f"{sub!r} is not one of the users")
+        ctx = self._context()
+        ctx.devices.decide(user_code, sub, ctx.store.now())
+
+    def deny_device(self, user_code: str) -> None:
+        """Deny the device showing ``user_code``: its next poll gets ``access_denied``.
+
+        Args:
+            user_code: The code the device shows.
+
+        Raises:
+            OAuthError: ``invalid_request``: no device shows ``user_code``, or it was
+                already approved or denied.
+        """
+        ctx = self._context()
+        ctx.devices.decide(user_code, None, ctx.store.now())
+
+    def _register(self, client: Client, raw: Mapping[str, Any]) -> None:
+        self._clients[client.client_id] = client
+        self._registrations.append(copy.deepcopy(dict(raw)))
 
     def _prepare_state_dir(self) -> None:
         if self._state_dir is None:
