@@ -224,7 +224,32 @@ class OAuth2Session(OAuthMethods, requests.Session):
         auth: Any = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send a resource request carrying the token (renewed first when it is due)."""
+        """Send a resource request carrying the token (renewed first when it is due).
+
+        An ``invalid_token`` 401 renews the token and replays the request once (unless
+        ``retry_on_invalid_token`` is off); a DPoP nonce the server sends is remembered
+        and the request replayed with it (RFC 9449 §9).
+
+        Args:
+            method: The HTTP method.
+            url: The resource's URL.
+            withhold_token: Send the request without the token (and without renewal).
+            auth: A ``requests`` auth to use instead of the session's token.
+            **kwargs: As for ``requests.Session.request`` (``params``, ``json``,
+                ``timeout``, ...); ``default_timeout`` applies when no ``timeout`` is
+                given.
+
+        Returns:
+            The response (after a replay, the replay's).
+
+        Raises:
+            MissingTokenError: The session has no token and no way to get one.
+            InvalidTokenError: The token is expired and can be neither refreshed nor
+                fetched again, or no header can carry it.
+            OAuthError: Renewing a due token failed (the old token is kept).
+            requests.RequestException: The transport failed; its message shows no
+                token, even with ``token_placement="uri"``.
+        """
         # The session's settings are tested first: in the common case they are unset
         # and the kwargs are not looked at (this runs on every request).
         if self.default_timeout is not None and kwargs.get("timeout") is None:

@@ -33,6 +33,18 @@ class RedisTokenStore:
     ``expires_at`` and any other for 30 days. ``lock_expiry`` is how long a lock holder
     may take before the lock frees itself; ``lock_timeout`` bounds the wait for it. Redis
     failures become :class:`~grantflow.errors.TokenStoreError`.
+
+    Args:
+        client: A ``redis.Redis`` client (not an asyncio one).
+        key: The token's name, to tell several tokens apart.
+        namespace: Prefixed to ``key`` (and to the lock's key).
+        ttl: The key's TTL in seconds; by default derived from the token as above.
+        lock_expiry: Seconds after which a held lock frees itself.
+        lock_timeout: Seconds to wait for the lock before giving up.
+
+    Raises:
+        ModuleNotFoundError: ``redis`` is not installed (the message says
+            ``pip install 'grantflow[redis]'``).
     """
 
     def __init__(
@@ -64,7 +76,14 @@ class RedisTokenStore:
         self.lock_timeout = lock_timeout
 
     def load(self) -> dict[str, Any] | None:
-        """The stored token; None when there is none or it cannot be parsed (with a warning)."""
+        """The stored token; None when there is none or it cannot be parsed (with a warning).
+
+        Returns:
+            The token dict, or None.
+
+        Raises:
+            TokenStoreError: Redis failed (unreachable, timed out, refused).
+        """
         with self._translated("read"):
             raw = self.client.get(self.key)
         if raw is None:
@@ -72,18 +91,41 @@ class RedisTokenStore:
         return decode_token(raw, f"the Redis key {self.key!r}")
 
     def save(self, token: dict[str, Any]) -> None:
-        """Store the token with its TTL (one ``SET ... EX``, so it is never left without one)."""
+        """Store the token with its TTL (one ``SET ... EX``, so it is never left without one).
+
+        Args:
+            token: The token dict (JSON-serialisable).
+
+        Raises:
+            TokenStoreError: Redis failed (unreachable, timed out, refused).
+        """
         data = encode_token(token)
         with self._translated("write"):
             self.client.set(self.key, data, ex=self._ttl_for(token))
 
     def clear(self) -> None:
-        """Delete the stored token."""
+        """Delete the stored token (nothing happens when there is none).
+
+        Raises:
+            TokenStoreError: Redis failed (unreachable, timed out, refused).
+        """
         with self._translated("delete"):
             self.client.delete(self.key)
 
     def lock(self) -> AbstractContextManager[Any]:
-        """A lock shared by every process on this Redis, freed after ``lock_expiry``."""
+        """A lock shared by every process on this Redis, freed after ``lock_expiry``.
+
+        A lock that expired before it was released is reported as a
+        ``RuntimeWarning``, not an error: the renewal it guarded is done.
+
+        Returns:
+            A context manager.
+
+        Raises:
+            TokenStoreError: On entering it, the lock was not acquired within
+                ``lock_timeout`` seconds or Redis failed; on leaving it, the release
+                failed.
+        """
         return self._locked()
 
     @contextmanager
