@@ -59,8 +59,8 @@ def _parameters(target: Callable[..., Any]) -> list[str]:
     if inspect.isclass(target) and getattr(target, "_is_protocol", False):
         return []  # a Protocol (TokenStore) is implemented, never instantiated
     function = target.__init__ if inspect.isclass(target) else target  # type: ignore[misc]
-    if function is object.__init__:
-        return []
+    if function is object.__init__ or not inspect.isfunction(function):
+        return []  # a builtin's constructor (dict's, for DeviceAuthorization)
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):

@@ -56,12 +56,8 @@ class DeviceAuthorization(dict[str, Any]):
     The repr hides ``device_code``, which redeems the token.
 
     ``device_authorization()`` builds one from the server's checked answer; building one
-    by hand (to resume polling from a saved copy) takes what ``dict`` takes.
-
-    Args:
-        **kwargs: The fields, or a mapping of them given positionally, as for ``dict``.
-
-    Raises nothing: it holds what it is given (the answer was checked when parsed).
+    by hand (to resume polling from a saved copy) takes what ``dict`` takes and raises
+    nothing: it holds what it is given (the answer was checked when parsed).
     """
 
     def __repr__(self) -> str:
