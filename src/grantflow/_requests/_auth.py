@@ -99,12 +99,11 @@ class OAuth2Auth(AuthBase):
         there at all.
 
         Returns:
-            Whether a token is there to send.
+            Whether a token is there to send: False too when it is expired and can be
+            neither refreshed nor fetched again.
 
         Raises:
             OAuthError: The renewal was refused (the old token is kept).
-            InvalidTokenError: The token is expired and can be neither refreshed nor
-                fetched again.
         """
         client = self.client
         if client is None:
