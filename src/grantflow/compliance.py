@@ -92,6 +92,11 @@ def facebook(session: S) -> S:
     token has no expiry and is never renewed. Errors are Graph API error objects
     (``{"error": {"message": ..., "type": "OAuthException", "code": 100}}``); their
     ``type`` becomes the ``error`` code and ``message`` the description.
+
+    Args:
+        session: The session or client that talks to Facebook; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     fix_token_responses(session, expires_in_from_expires, error_from_graph_error_object)
     return session
@@ -108,6 +113,11 @@ def slack(session: S) -> S:
     query string); a JSON body keeps the header, the only way Slack reads a token sent
     with JSON. Slack refuses query-string tokens from apps created after 24 February
     2021: such apps call methods with form POSTs when they use this fix.
+
+    Args:
+        session: The session or client that talks to Slack; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     fix_token_responses(session, bearer_for_slack_token_types)
     token_as_parameter(session, "token", in_form_body=True, json_keeps_header=True)
@@ -123,6 +133,11 @@ def instagram(session: S) -> S:
     ...}]}``. Errors come as ``{"error_type", "code", "error_message"}`` or, from
     graph.instagram.com, as Graph error objects. API calls carry the token as the
     ``access_token`` query parameter.
+
+    Args:
+        session: The session or client that talks to Instagram; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     send_client_secret_in_body(session)
     errors = (error_from_instagram_error_type, error_from_graph_error_object)
@@ -137,6 +152,11 @@ def fitbit(session: S) -> S:
     The token endpoint answers failures with ``{"errors": [{"errorType": "invalid_grant",
     "message": ...}], "success": false}``; without this fix an expired refresh token is
     an ``InvalidResponseError`` instead of the ``OAuthError("invalid_grant")`` it is.
+
+    Args:
+        session: The session or client that talks to Fitbit; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     fix_token_responses(session, error_from_first_of_errors)
     return session
@@ -148,6 +168,11 @@ def mailchimp(session: S) -> S:
     Mailchimp's access tokens do not expire (no refresh token is issued), yet the token
     response says ``"expires_in": 0``, which expires the token at once; the field is left
     out, so the token has no expiry. A ``null`` scope is left out too.
+
+    Args:
+        session: The session or client that talks to Mailchimp; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     fix_token_responses(session, no_expiry_for_expires_in_zero)
     return session
@@ -160,6 +185,11 @@ def weibo(session: S) -> S:
     parameters, and every API method takes the token as its ``access_token`` parameter
     (the form body of a form POST, else the query string); a Bearer header is not read.
     The token response's missing ``token_type`` and string ``expires_in`` need no fix.
+
+    Args:
+        session: The session or client that talks to Weibo; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     send_client_secret_in_body(session)
     token_as_parameter(session, "access_token", in_form_body=True)
@@ -173,6 +203,11 @@ def douban(session: S) -> S:
     parameters; failures are reported as ``{"msg": ..., "code": ..., "request": ...}``,
     whose ``msg`` becomes the ``error`` code. API calls take the usual Bearer header, and
     the token response's missing ``token_type`` needs no fix.
+
+    Args:
+        session: The session or client that talks to Douban; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     send_client_secret_in_body(session)
     fix_token_responses(session, error_from_douban_message)
@@ -184,6 +219,11 @@ def plentymarkets(session: S) -> S:
 
     ``/rest/login`` and ``/rest/login/refresh`` answer ``accessToken``, ``tokenType``,
     ``expiresIn`` and ``refreshToken``; without this fix there is "no access_token".
+
+    Args:
+        session: The session or client that talks to plentymarkets; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     fix_token_responses(session, snake_case_field_names)
     return session
@@ -194,6 +234,11 @@ def ebay(session: S) -> S:
 
     The type names the grant rather than the token; the tokens are bearer tokens, and
     without this fix grantflow refuses to send a token of an unknown type.
+
+    Args:
+        session: The session or client that talks to eBay; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     fix_token_responses(session, bearer_for_ebay_token_types)
     return session
@@ -206,6 +251,11 @@ def linkedin(session: S) -> S:
     client credentials from the body only and answer Basic with ``invalid_request``
     ("A required parameter "client_secret" is missing"). Its token response's missing
     ``token_type`` needs no fix.
+
+    Args:
+        session: The session or client that talks to LinkedIn; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     send_client_secret_in_body(session)
     return session
@@ -218,6 +268,11 @@ def withings(session: S) -> S:
     body of every token request, and answers ``{"status": 0, "body": {...token...}}``;
     a failure is a non-zero ``status`` (at HTTP 200) with a message in ``error``, which
     becomes ``OAuthError("withings_status_<status>")``.
+
+    Args:
+        session: The session or client that talks to Withings; it is returned.
+
+    Raises nothing: the hooks are only registered, and run on later requests.
     """
     send_client_secret_in_body(session)
     add_token_request_params(session, [("action", "requesttoken")])

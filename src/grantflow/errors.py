@@ -108,7 +108,19 @@ class InvalidResponseError(OAuthError):
 
 
 class InvalidIDTokenError(OAuthError):
-    """An ID token failed validation; :attr:`claim` names what failed."""
+    """An ID token failed validation; :attr:`claim` names what failed.
+
+    Args:
+        claim: What failed: a claim (``"iss"``, ``"aud"``, ``"exp"``, ``"nonce"``,
+            ...), ``"signature"``, or ``"id_token"`` for the token as a whole.
+        description: What was wrong; prefixed with the claim's name when it does not
+            mention it. By default a sentence naming the claim.
+        error: The error code; by default ``invalid_id_token``.
+        uri: An ``error_uri``.
+        status_code: The HTTP status, when an answer carried the ID token.
+
+    Building an error raises nothing: it only stores its fields.
+    """
 
     default_error = "invalid_id_token"
 

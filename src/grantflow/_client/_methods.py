@@ -18,6 +18,7 @@ from ._client import Client
 from ._compat import RequestsOAuthlibNames
 from ._delegation_methods import DelegationMethods
 from ._forward import Forward
+from ._options import given
 
 __all__ = ["OAuthMethods"]
 
@@ -190,6 +191,13 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
         auth: Any = None,
         grant_type: str | None = None,
         state: str | None = None,
+        *,
+        authorization_response: str | Mapping[str, Any] | None = None,
+        code: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        code_verifier: str | None = None,
+        nonce: str | None = None,
         **kwargs: Any,
     ) -> OAuth2Token:
         """Obtain a token with the grant the arguments name (RFC 6749 §4).
@@ -211,9 +219,19 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
                 extension grant URI).
             state: The state of the request the callback answers, when this session
                 did not make it (with ``code_verifier=`` and ``nonce=``).
-            **kwargs: ``authorization_response``, ``code``, ``code_verifier``,
-                ``nonce``, ``username``, ``password``, ``resource``, other form
-                parameters, and transport options (``timeout``, ``verify``, ...).
+            authorization_response: The callback: the URL the provider redirected to,
+                or a ``form_post`` body (a dict or a form-encoded string). Its code is
+                redeemed after its ``state``, ``iss`` and ``error`` were checked.
+            code: An authorization code obtained otherwise (the code grant, RFC 6749
+                §4.1.3).
+            username: The resource owner's name (the password grant, RFC 6749 §4.3).
+            password: The resource owner's password (with ``username``).
+            code_verifier: The PKCE verifier of the request, when this session did not
+                make it (RFC 7636 §4.5).
+            nonce: The nonce the ID token must carry, when this session did not make
+                the request.
+            **kwargs: ``resource``, ``scope``, other form parameters, and transport
+                options (``timeout``, ``verify``, ...).
 
         Returns:
             The token, also kept as the session's ``token``.
@@ -228,6 +246,16 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
             OAuthError: The token endpoint answered with an OAuth error.
             TypeError: ``client_secret=`` or another constructor-only option was given.
         """
+        kwargs.update(
+            given(
+                authorization_response=authorization_response,
+                code=code,
+                username=username,
+                password=password,
+                code_verifier=code_verifier,
+                nonce=nonce,
+            )
+        )
         options = self._split_options(kwargs)
         return self._drive(
             self._client.fetch_token(

@@ -16,6 +16,7 @@ __all__ = [
     "AUTHORIZATION_DEFAULTS",
     "COMPAT_OPTIONS",
     "SENDER_CONSTRAINT_OPTIONS",
+    "given",
     "split_client_options",
     "take_sender_constraint_options",
 ]
@@ -106,6 +107,15 @@ def _renamed_message(name: str) -> str | None:
 
 
 # -- end of the requests-oauthlib block -----------------------------------------------------
+
+
+def given(**named: Any) -> dict[str, Any]:
+    """The named keywords a caller gave a value (not None), to pass on as ``**kwargs``.
+
+    The drivers' typed keyword parameters default to None for "not given"; passed on
+    only when set, they reach the client as the bare ``**kwargs`` did.
+    """
+    return {name: value for name, value in named.items() if value is not None}
 
 
 def _is_metadata_name(name: str) -> bool:

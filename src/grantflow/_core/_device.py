@@ -54,6 +54,10 @@ class DeviceAuthorization(dict[str, Any]):
     when the server gave one, ``expires_in``, ``interval`` (5 when absent) and
     ``expires_at`` (epoch seconds), so polling can start later and still stop in time.
     The repr hides ``device_code``, which redeems the token.
+
+    ``device_authorization()`` builds one from the server's checked answer; building one
+    by hand (to resume polling from a saved copy) takes what ``dict`` takes and raises
+    nothing: it holds what it is given (the answer was checked when parsed).
     """
 
     def __repr__(self) -> str:

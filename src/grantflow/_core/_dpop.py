@@ -94,6 +94,18 @@ class DPoPKey(Frozen):
     (ES256 for P-256, RS256 for RSA, EdDSA for Ed25519). ``now`` is the clock for ``iat``.
     The repr shows the algorithm and thumbprint only; a copy is the same key, and a pickle
     holds the private JWK (as a store does) but unpickles into an object that hides it.
+
+    Args:
+        private_key: The private key: PEM, a private JWK dict, a ``cryptography``
+            private key or a ``joserfc`` key (asymmetric: RSA, EC or OKP).
+        alg: The proofs' algorithm; by default the key's (see above).
+        password: The password of an encrypted PEM key.
+        now: The clock giving epoch seconds for ``iat`` (``time.time``).
+
+    Raises:
+        ValueError: ``alg`` is unknown or an HMAC one, the key is empty, is a JWK Set
+            without ``alg``, is not a valid JWK or PEM, or does not fit ``alg``.
+        TypeError: ``private_key`` is of an unsupported type.
     """
 
     __slots__ = ("_algorithm", "_header", "_key", "_now", "_public_jwk", "alg", "thumbprint")
@@ -144,7 +156,15 @@ class DPoPKey(Frozen):
         return dict(self._public_jwk)
 
     def private_jwk(self) -> dict[str, Any]:
-        """The private key as a JWK with its ``alg``, for persistence; keep it secret."""
+        """The private key as a JWK with its ``alg``, for persistence; keep it secret.
+
+        ``DPoPKey(key.private_jwk())`` is the same key again.
+
+        Returns:
+            The private JWK dict (``kty``, its private members, ``alg``).
+
+        Raises nothing.
+        """
         return {**self._key.as_dict(private=True), "alg": self.alg}
 
     def proof(
@@ -156,6 +176,21 @@ class DPoPKey(Frozen):
     ) -> str:
         """A fresh proof for one request (RFC 9449 §4.2): ``jti``, ``htm``, ``htu``, ``iat``,
         ``ath`` when an access token is given (resource requests, §7.1), ``nonce`` when given.
+
+        Args:
+            method: The request's HTTP method (``htm``).
+            url: The request's absolute URL; its query and fragment are left out of
+                ``htu`` (RFC 9449 §4.2).
+            access_token: The access token the request carries, hashed into ``ath``.
+            nonce: The server's latest ``DPoP-Nonce``.
+
+        Returns:
+            The proof, a compact JWS for the ``DPoP`` header.
+
+        Raises:
+            ValueError: ``method`` is empty, ``url`` is not an absolute http(s) URL,
+                ``access_token`` is empty or not ASCII, or ``nonce`` has characters
+                RFC 9449 §8.1 does not allow.
         """
         claims: dict[str, Any] = {
             "jti": new_jti(),

@@ -150,7 +150,28 @@ class _JWTClientAuth:
 
 
 class ClientSecretJWT(_JWTClientAuth):
-    """``client_secret_jwt``: an assertion MACed with the client secret (HS256 by default)."""
+    """``client_secret_jwt``: an assertion MACed with the client secret (HS256 by default).
+
+    Give it as ``token_endpoint_auth_method=``; each token request then carries a fresh
+    assertion (RFC 7523 §2.2, OpenID Connect Core §9).
+
+    Args:
+        token_endpoint: The assertion's ``aud``; by default the URL it is sent to.
+        claims: Further claims of every assertion (they override the defaults).
+        headers: Further JOSE header values (``kid``, ...); ``alg`` may be given here.
+        alg: The signing algorithm; HS256 by default (HS256, HS384 or HS512).
+        expires_in: Seconds each assertion is valid (``exp - iat``).
+        issuer_as_audience: Put the server's ``issuer`` in ``aud`` instead of the token
+            endpoint (FAPI 2.0 Security Profile §5.3.2.1).
+        key_password: Not used by HMAC (accepted for symmetry with ``PrivateKeyJWT``).
+        now: The clock giving epoch seconds (``time.time``; a test may pass its own).
+
+    Raises:
+        ValueError: ``alg`` is unknown, is not an HMAC algorithm, or disagrees with
+            ``headers["alg"]``; ``expires_in`` is not a positive integer. Signing
+            raises ValueError too when the client has no ``client_id``, its secret cannot
+            sign with ``alg``, or no audience is known.
+    """
 
     name = "client_secret_jwt"
     default_alg = "HS256"
@@ -161,6 +182,26 @@ class PrivateKeyJWT(_JWTClientAuth):
     """``private_key_jwt``: an assertion signed with the client's private key (RS256 default).
 
     The session's ``client_secret`` holds the key: PEM, JWK, JWK Set or a key object.
+    Give it as ``token_endpoint_auth_method=``; each token request then carries a fresh
+    assertion (RFC 7523 §2.2, OpenID Connect Core §9).
+
+    Args:
+        token_endpoint: The assertion's ``aud``; by default the URL it is sent to.
+        claims: Further claims of every assertion (they override the defaults).
+        headers: Further JOSE header values (``kid``, ...); ``alg`` may be given here.
+        alg: The signing algorithm; RS256 by default (any asymmetric algorithm: RS*, PS*, ES*,
+            EdDSA).
+        expires_in: Seconds each assertion is valid (``exp - iat``).
+        issuer_as_audience: Put the server's ``issuer`` in ``aud`` instead of the token
+            endpoint (FAPI 2.0 Security Profile §5.3.2.1).
+        key_password: The password of an encrypted PEM private key.
+        now: The clock giving epoch seconds (``time.time``; a test may pass its own).
+
+    Raises:
+        ValueError: ``alg`` is unknown, is not an asymmetric algorithm, or disagrees with
+            ``headers["alg"]``; ``expires_in`` is not a positive integer. Signing
+            raises ValueError too when the client has no ``client_id``, its key cannot
+            sign with ``alg``, or no audience is known.
     """
 
     name = "private_key_jwt"

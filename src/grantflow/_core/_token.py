@@ -93,6 +93,13 @@ class OAuth2Token(dict[str, Any]):
     The repr hides ``access_token``, ``refresh_token`` and ``id_token``. An access token
     no ``Authorization`` header can carry is kept here, so building a token never
     fails for it; it is refused when it would be sent, with :class:`InvalidTokenError`.
+
+    Args:
+        params: The token response's fields. An ``expires_at`` that is no epoch number
+            is dropped; without one, ``expires_at`` is computed from ``expires_in``.
+        now: The time ``expires_in`` counts from (epoch seconds); by default now.
+
+    Raises nothing of its own: a value it cannot read is dropped rather than refused.
     """
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, now: float | None = None):
@@ -152,6 +159,13 @@ class OAuth2Token(dict[str, Any]):
     __str__ = __repr__
 
     def copy(self) -> OAuth2Token:
+        """A shallow copy that is an ``OAuth2Token`` too (``dict.copy`` would give a dict).
+
+        Returns:
+            The copy.
+
+        Raises nothing.
+        """
         return OAuth2Token(self)
 
 

@@ -50,6 +50,18 @@ class OAuth2Auth(httpx.Auth):
     :class:`~grantflow.httpx.OAuth2Client` or ``AsyncOAuth2Client``) a due token is
     renewed first, once for all threads or tasks, and an ``invalid_token`` 401 renews it
     and replays the request once. The auth keeps no per-request state on itself.
+
+    Args:
+        token: The token to send (a dict such as ``fetch_token`` returns).
+        token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
+        client: The ``OAuth2Client`` or ``AsyncOAuth2Client`` that renews the token
+            and whose hooks run, or None.
+        token_store: A store to load the token from and save renewals to.
+        retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
+            replays the request once (with a ``client``).
+
+    Raises:
+        ValueError: ``token_placement`` is none of the three.
     """
 
     def __init__(
@@ -188,6 +200,15 @@ class OAuth2Auth(httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
+        """httpx's auth flow for ``httpx.Client``: put the token on, replay once on a 401.
+
+        Args:
+            request: The request httpx is about to send.
+
+        Raises:
+            MissingTokenError: There is no token to send.
+            OAuthError: Renewing a due token (or one a 401 refused) failed.
+        """
         client = self.client
         source = self._source
         token = source._token  # the attribute behind .token: this runs on every request
@@ -219,6 +240,15 @@ class OAuth2Auth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """The same as :meth:`sync_auth_flow`, for ``httpx.AsyncClient``.
+
+        Args:
+            request: The request httpx is about to send.
+
+        Raises:
+            MissingTokenError: There is no token to send.
+            OAuthError: Renewing a due token (or one a 401 refused) failed.
+        """
         client = self.client
         source = self._source
         token = source._token

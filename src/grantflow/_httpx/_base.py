@@ -4,14 +4,20 @@ httpx's keywords from the OAuth client's, and the per-call options httpx accepts
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._client._client import Client
 from .._client._forward import REQUEST_OPTIONS
 from .._client._methods import OAuthMethods
+from .._client._options import given
 from .._client._prepare import check_client_auth
 from .._core._log_filter import install_log_filter
 from ._auth import OAuth2Auth
+
+if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey
+    from .._core._retry_policy import RetryPolicy
+    from .._stores._base import TokenStore
 
 __all__ = ["HTTPX_CLIENT_OPTIONS", "HttpxDriver", "split_options"]
 
@@ -79,6 +85,17 @@ class HttpxDriver(OAuthMethods):
         leeway: int = 60,
         default_timeout: float | None = None,
         code_challenge_method: str | None = "S256",
+        *,
+        server_metadata_url: str | None = None,
+        issuer: str | None = None,
+        authorization_endpoint: str | None = None,
+        token_endpoint: str | None = None,
+        grant_type: str | None = None,
+        token_store: TokenStore | None = None,
+        retry_on_invalid_token: bool = True,
+        id_token_signed_response_alg: str | None = None,
+        dpop: bool | DPoPKey | None = None,
+        token_retries: int | RetryPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         http = {key: kwargs.pop(key) for key in list(kwargs) if key in HTTPX_CLIENT_OPTIONS}
@@ -98,7 +115,19 @@ class HttpxDriver(OAuthMethods):
             update_token,
             leeway,
             code_challenge_method,
+            token_store=token_store,
+            retry_on_invalid_token=retry_on_invalid_token,
+            token_retries=token_retries,
+            id_token_signed_response_alg=id_token_signed_response_alg,
             known_options=tuple(sorted(HTTPX_CLIENT_OPTIONS)),
+            **given(
+                server_metadata_url=server_metadata_url,
+                issuer=issuer,
+                authorization_endpoint=authorization_endpoint,
+                token_endpoint=token_endpoint,
+                grant_type=grant_type,
+                dpop=dpop,
+            ),
             **kwargs,
         )
         self._cert = http.get("cert")

@@ -34,6 +34,19 @@ class OAuth2Auth(AuthBase):
     A ``401`` with ``error="invalid_token"`` then makes it renew the token and replay the
     request once (``retry_on_invalid_token=False`` turns that off). The auth keeps no
     per-request state, so one instance may serve many threads.
+
+    Args:
+        token: The token to send (a dict such as ``fetch_token`` returns).
+        token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
+        client: The session that renews the token and whose hooks run, or None.
+        token_store: A store to load the token from and save renewals to.
+        retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
+            replays the request once (with a ``client``).
+
+    Raises:
+        ValueError: ``token_placement`` is none of the three. Sending a request then
+            raises :class:`MissingTokenError` when there is no token, and the
+            session's errors when a renewal fails.
     """
 
     def __init__(
@@ -80,7 +93,18 @@ class OAuth2Auth(AuthBase):
         self._source.set(value)
 
     def ensure_active_token(self) -> bool:
-        """Renew the token when it is due; True when a usable token is there afterwards."""
+        """Renew the token when it is due; True when a usable token is there afterwards.
+
+        Without a ``client`` nothing can be renewed: the answer is whether a token is
+        there at all.
+
+        Returns:
+            Whether a token is there to send: False too when it is expired and can be
+            neither refreshed nor fetched again.
+
+        Raises:
+            OAuthError: The renewal was refused (the old token is kept).
+        """
         client = self.client
         if client is None:
             return self.token is not None

@@ -7,13 +7,14 @@ flows; each method here runs one with this session as the transport.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 
 from .._client._client import Client
 from .._client._forward import REQUEST_OPTIONS, SESSION_ATTRIBUTES, split_request_options
 from .._client._methods import OAuthMethods
+from .._client._options import given
 from .._client._prepare import check_client_auth, prepare
 from .._core._log_filter import install_log_filter
 from .._core._secrets import redacting
@@ -23,6 +24,11 @@ from ._auth import OAuth2Auth
 from ._redact import redact_exception
 from ._retry import armed_request, replay
 from ._sender import is_requests_auth, send_wire
+
+if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey
+    from .._core._retry_policy import RetryPolicy
+    from .._stores._base import TokenStore
 
 __all__ = ["REQUEST_OPTIONS", "SESSION_ATTRIBUTES", "OAuth2Session", "split_request_options"]
 
@@ -58,11 +64,28 @@ class OAuth2Session(OAuthMethods, requests.Session):
         leeway: Seconds before ``expires_at`` at which a token counts as expired.
         default_timeout: Applied to every request that gives no ``timeout``.
         code_challenge_method: ``"S256"`` (the default) or None to send no PKCE.
-        **kwargs: Server metadata (``server_metadata_url``, ``issuer``,
-            ``token_endpoint``, ... any ``*_endpoint``), authorization defaults
-            (``grant_type``, ``response_type``, ``prompt``, ...), features (``dpop``,
-            ``profile``, ``pushed_authorization``, ``request_object_signing_alg``,
-            ``token_store``, ``retry_on_invalid_token``, ``accept_unverifiable_iss``,
+        server_metadata_url: The discovery document's URL, fetched on first need
+            (RFC 8414, OpenID Connect Discovery 1.0).
+        issuer: The provider's issuer identifier: discovery starts from it when no
+            ``server_metadata_url`` is given, and ID tokens and callbacks must name it.
+        authorization_endpoint: The authorization endpoint, when not discovered.
+        token_endpoint: The token endpoint, when not discovered.
+        grant_type: The grant ``fetch_token`` uses when its arguments imply none
+            (instead of client credentials).
+        token_store: A ``TokenStore`` the token is loaded from and saved to, shared
+            with other processes (``FileTokenStore``, ``RedisTokenStore``, ...).
+        retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
+            replays the request once (default True).
+        id_token_signed_response_alg: The ID token algorithm registered for this
+            client; ID tokens signed otherwise are refused.
+        dpop: True to sign DPoP proofs with a generated key, or a ``DPoPKey``
+            (RFC 9449); the tokens are then bound to that key.
+        token_retries: How token requests are retried after 429, 503 or an unsent
+            request: a number of retries, a ``RetryPolicy``, or 0 for none.
+        **kwargs: Further server metadata (any ``*_endpoint``, ``jwks_uri``, ...),
+            authorization defaults (``response_type``, ``prompt``, ``max_age``, ...),
+            features (``profile``, ``pushed_authorization``,
+            ``request_object_signing_alg``, ``accept_unverifiable_iss``,
             ``issuer_template``, ``allow_id_token_without_nonce``), and the
             ``requests.Session`` attributes ``proxies``, ``hooks``, ``stream``,
             ``verify``, ``cert``, ``max_redirects``, ``trust_env``.
@@ -88,6 +111,17 @@ class OAuth2Session(OAuthMethods, requests.Session):
         leeway: int = 60,
         default_timeout: float | tuple[float, float] | None = None,
         code_challenge_method: str | None = "S256",
+        *,
+        server_metadata_url: str | None = None,
+        issuer: str | None = None,
+        authorization_endpoint: str | None = None,
+        token_endpoint: str | None = None,
+        grant_type: str | None = None,
+        token_store: TokenStore | None = None,
+        retry_on_invalid_token: bool = True,
+        id_token_signed_response_alg: str | None = None,
+        dpop: bool | DPoPKey | None = None,
+        token_retries: int | RetryPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__()
@@ -110,7 +144,19 @@ class OAuth2Session(OAuthMethods, requests.Session):
             update_token,
             leeway,
             code_challenge_method,
+            token_store=token_store,
+            retry_on_invalid_token=retry_on_invalid_token,
+            token_retries=token_retries,
+            id_token_signed_response_alg=id_token_signed_response_alg,
             known_options=(*SESSION_ATTRIBUTES, "default_timeout"),
+            **given(
+                server_metadata_url=server_metadata_url,
+                issuer=issuer,
+                authorization_endpoint=authorization_endpoint,
+                token_endpoint=token_endpoint,
+                grant_type=grant_type,
+                dpop=dpop,
+            ),
             **kwargs,
         )
         check_client_auth(self._client, self, has_certificate=bool(self.cert))
@@ -178,7 +224,32 @@ class OAuth2Session(OAuthMethods, requests.Session):
         auth: Any = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send a resource request carrying the token (renewed first when it is due)."""
+        """Send a resource request carrying the token (renewed first when it is due).
+
+        An ``invalid_token`` 401 renews the token and replays the request once (unless
+        ``retry_on_invalid_token`` is off); a DPoP nonce the server sends is remembered
+        and the request replayed with it (RFC 9449 §9).
+
+        Args:
+            method: The HTTP method.
+            url: The resource's URL.
+            withhold_token: Send the request without the token (and without renewal).
+            auth: A ``requests`` auth to use instead of the session's token.
+            **kwargs: As for ``requests.Session.request`` (``params``, ``json``,
+                ``timeout``, ...); ``default_timeout`` applies when no ``timeout`` is
+                given.
+
+        Returns:
+            The response (after a replay, the replay's).
+
+        Raises:
+            MissingTokenError: The session has no token and no way to get one.
+            InvalidTokenError: The token is expired and can be neither refreshed nor
+                fetched again, or no header can carry it.
+            OAuthError: Renewing a due token failed (the old token is kept).
+            requests.RequestException: The transport failed; its message shows no
+                token, even with ``token_placement="uri"``.
+        """
         # The session's settings are tested first: in the common case they are unset
         # and the kwargs are not looked at (this runs on every request).
         if self.default_timeout is not None and kwargs.get("timeout") is None:

@@ -18,16 +18,51 @@ class TokenStore(Protocol):
     """Persistence for one token: load, save, clear, and a lock around a renewal.
 
     ``lock()`` is held while a token is renewed; stores shared between processes make it
-    cross-process, so a fleet whose token is due sends one token request.
+    cross-process, so a fleet whose token is due sends one token request. Any class
+    with these four methods is a store; it need not inherit from this one.
     """
 
-    def load(self) -> dict[str, Any] | None: ...
+    def load(self) -> dict[str, Any] | None:
+        """The stored token, or None when there is none (or it cannot be read as one).
 
-    def save(self, token: dict[str, Any]) -> None: ...
+        Returns:
+            A copy of the token dict, or None.
 
-    def clear(self) -> None: ...
+        Raises:
+            TokenStoreError: The storage cannot be reached or read.
+        """
+        ...
 
-    def lock(self) -> AbstractContextManager[Any]: ...
+    def save(self, token: dict[str, Any]) -> None:
+        """Store ``token``, replacing the one stored.
+
+        Args:
+            token: The token dict (JSON-serialisable).
+
+        Raises:
+            TokenStoreError: The storage cannot be reached or written.
+        """
+        ...
+
+    def clear(self) -> None:
+        """Remove the stored token; nothing happens when there is none.
+
+        Raises:
+            TokenStoreError: The storage cannot be reached or written.
+        """
+        ...
+
+    def lock(self) -> AbstractContextManager[Any]:
+        """A context manager held while the token is renewed, so one holder renews.
+
+        Returns:
+            The lock, entered with ``with``.
+
+        Raises:
+            TokenStoreError: On entering it, the lock could not be taken in time or
+                the storage cannot be reached.
+        """
+        ...
 
 
 def encode_token(token: dict[str, Any]) -> str:

@@ -49,6 +49,14 @@ class FileTokenStore:
 
     ``lock_timeout`` bounds the wait for another process's lock: past it,
     :class:`~grantflow.errors.TokenStoreError` is raised instead of waiting forever.
+
+    Args:
+        path: The token file; missing directories are created (mode 0700) on the
+            first save. The lock is ``path`` + ``.lock`` beside it.
+        lock_timeout: Seconds to wait for the lock before giving up.
+
+    Raises nothing: the file is first touched by ``load``, ``save``, ``clear`` or
+    ``lock``, whose failures are :class:`~grantflow.errors.TokenStoreError`.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 60.0) -> None:
@@ -61,7 +69,17 @@ class FileTokenStore:
 
     def load(self) -> dict[str, Any] | None:
         """The stored token; None when there is none or it cannot be trusted or parsed
-        (with a warning that names the path, never the token)."""
+        (with a warning that names the path, never the token).
+
+        A file anyone may write, or one whose JSON is not a token, counts as absent.
+
+        Returns:
+            The token dict, or None.
+
+        Raises:
+            TokenStoreError: The path is a symbolic link or not a regular file, or
+                it cannot be read (permissions, I/O error).
+        """
         try:
             fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
         except FileNotFoundError:
@@ -91,7 +109,15 @@ class FileTokenStore:
         return decode_token(raw, str(self.path))
 
     def save(self, token: dict[str, Any]) -> None:
-        """Write the token atomically, readable by this user only."""
+        """Write the token atomically, readable by this user only.
+
+        Args:
+            token: The token dict (JSON-serialisable).
+
+        Raises:
+            TokenStoreError: The directory cannot be created or the file written or
+                renamed into place (permissions, a full disk, a symbolic link).
+        """
         data = encode_token(token).encode("utf-8")
         try:
             _make_private_dirs(self.path.parent)
@@ -151,14 +177,26 @@ class FileTokenStore:
         return TokenStoreError(description=f"cannot {action}{noun} {what} ({reason})")
 
     def clear(self) -> None:
-        """Remove the token file (nothing happens when there is none)."""
+        """Remove the token file (nothing happens when there is none).
+
+        Raises:
+            TokenStoreError: The file exists but cannot be removed.
+        """
         try:
             self.path.unlink(missing_ok=True)
         except OSError as exc:
             raise self._error("remove", exc) from exc
 
     def lock(self) -> AbstractContextManager[Any]:
-        """An exclusive lock across processes and threads, held around a renewal."""
+        """An exclusive lock across processes and threads, held around a renewal.
+
+        Returns:
+            A context manager; the OS releases the lock if its holder dies.
+
+        Raises:
+            TokenStoreError: On entering it, the lock was not acquired within
+                ``lock_timeout`` seconds, or the lock file cannot be opened or locked.
+        """
         return self._locked()
 
     @contextmanager

@@ -45,6 +45,22 @@ class RedisTokenStore:
     ``lock_timeout`` bounds the wait for it. Redis failures become
     :class:`~grantflow.errors.TokenStoreError`; a lock that cannot be released is only
     warned about, since it frees itself after ``lock_expiry``.
+
+    Args:
+        client: A ``redis.Redis`` client, a ``RedisCluster``, or a Sentinel's
+            ``master_for(...)`` client (not an asyncio one).
+        key: The token's name, to tell several tokens apart.
+        namespace: Prefixed to ``key`` (and to the lock's key, in the same hash slot).
+        ttl: The key's TTL in seconds; by default derived from the token as above.
+        lock_expiry: Seconds after which a held lock frees itself.
+        lock_timeout: Seconds to wait for the lock before giving up.
+        async_client: The same server through ``redis.asyncio``, for async renewals.
+
+    Raises:
+        ModuleNotFoundError: ``redis`` is not installed (the message says
+            ``pip install 'grantflow[redis]'``).
+        ValueError: ``key`` holds a ``}`` that closes no hash tag, so no lock key could
+            share its hash slot.
     """
 
     def __init__(
@@ -78,7 +94,14 @@ class RedisTokenStore:
         self.lock_timeout = lock_timeout
 
     def load(self) -> dict[str, Any] | None:
-        """The stored token; None when there is none or it cannot be parsed (with a warning)."""
+        """The stored token; None when there is none or it cannot be parsed (with a warning).
+
+        Returns:
+            The token dict, or None.
+
+        Raises:
+            TokenStoreError: Redis failed (unreachable, timed out, refused).
+        """
         with self._translated("read"):
             raw = self.client.get(self.key)
         if raw is None:
@@ -86,18 +109,41 @@ class RedisTokenStore:
         return decode_token(raw, f"the Redis key {self.key!r}")
 
     def save(self, token: dict[str, Any]) -> None:
-        """Store the token with its TTL (one ``SET ... EX``, so it is never left without one)."""
+        """Store the token with its TTL (one ``SET ... EX``, so it is never left without one).
+
+        Args:
+            token: The token dict (JSON-serialisable).
+
+        Raises:
+            TokenStoreError: Redis failed (unreachable, timed out, refused).
+        """
         data = encode_token(token)
         with self._translated("write"):
             self.client.set(self.key, data, ex=self._ttl_for(token))
 
     def clear(self) -> None:
-        """Delete the stored token."""
+        """Delete the stored token (nothing happens when there is none).
+
+        Raises:
+            TokenStoreError: Redis failed (unreachable, timed out, refused).
+        """
         with self._translated("delete"):
             self.client.delete(self.key)
 
     def lock(self) -> AbstractContextManager[Any]:
-        """A lock shared by every process on this Redis, freed after ``lock_expiry``."""
+        """A lock shared by every process on this Redis, freed after ``lock_expiry``.
+
+        A lock that expired before it was released is reported as a
+        ``RuntimeWarning``, not an error: the renewal it guarded is done.
+
+        Returns:
+            A context manager.
+
+        Raises:
+            TokenStoreError: On entering it, the lock was not acquired within
+                ``lock_timeout`` seconds or Redis failed; on leaving it, the release
+                failed.
+        """
         return self._locked()
 
     @contextmanager
@@ -116,7 +162,10 @@ class RedisTokenStore:
                 self._warn_unreleased(exc)
 
     def asynchronous(self) -> _AsyncRedisStore | None:
-        """The asyncio path through ``async_client``; None without one (threads are used)."""
+        """The asyncio path through ``async_client``; None without one (threads are used).
+
+        It raises nothing.
+        """
         return _AsyncRedisStore(self) if self.async_client is not None else None
 
     def _lock_options(self) -> dict[str, Any]:
