@@ -133,14 +133,6 @@ NOT_YET_DOCUMENTED = frozenset(
         "grantflow.httpx.OAuth2Auth",
         "grantflow.httpx.OAuth2Client.request",
         "grantflow.httpx.OAuth2Client",
-        "grantflow.testing.ClientInfo",
-        "grantflow.testing.DevProvider.info",
-        "grantflow.testing.DevProvider.issuer_for",
-        "grantflow.testing.DevProvider.start",
-        "grantflow.testing.DevProvider.stop",
-        "grantflow.testing.DevProvider",
-        "grantflow.testing.ProviderInfo",
-        "grantflow.testing.main",
     }
 )
 
