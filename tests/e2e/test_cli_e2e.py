@@ -251,3 +251,71 @@ def test_cli_tls_client_auth_with_a_certificate_and_the_providers_ca(
 
     assert result.status == 0, result.stderr
     assert result.token()["access_token"]
+
+
+def test_exchange_turns_a_users_token_into_a_services(provider: ProviderInfo) -> None:
+    user = provider.clients["client-basic"]
+    issued = _grantflow(
+        "token",
+        "--issuer",
+        provider.issuer,
+        "--client-id",
+        user.client_id,
+        "--grant",
+        "password",
+        "--username",
+        "alice",
+        "--scope",
+        "openid",
+        GRANTFLOW_CLIENT_SECRET=user.client_secret or "",
+        GRANTFLOW_PASSWORD=provider.users["alice"],
+    )
+    assert issued.status == 0, issued.stderr
+    service = provider.clients["client-post"]
+    exchanged = _grantflow(
+        "exchange",
+        "--issuer",
+        provider.issuer,
+        "--client-id",
+        service.client_id,
+        "--auth-method",
+        "client_secret_post",
+        "--subject-token-env",
+        "SUBJECT",
+        SUBJECT=issued.stdout,
+        GRANTFLOW_CLIENT_SECRET=service.client_secret or "",
+    )
+    assert exchanged.status == 0, exchanged.stderr
+    token = exchanged.token()
+    assert token["issued_token_type"] == "urn:ietf:params:oauth:token-type:access_token"
+    assert token["access_token"] != issued.token()["access_token"]
+    assert token["access_token"] not in exchanged.stderr
+
+
+def test_register_then_use_the_registered_client(provider: ProviderInfo) -> None:
+    registered = _grantflow(
+        "register",
+        "--issuer",
+        provider.issuer,
+        "--redirect-uri",
+        "http://127.0.0.1:8080/cb",
+        "--grant-type",
+        "client_credentials",
+        "--client-name",
+        "registered from the command line",
+    )
+    assert registered.status == 0, registered.stderr
+    client = registered.token()
+    assert client["client_secret"] not in registered.stderr
+    token = _grantflow(
+        "token",
+        "--issuer",
+        provider.issuer,
+        "--client-id",
+        client["client_id"],
+        "--grant",
+        "client_credentials",
+        GRANTFLOW_CLIENT_SECRET=client["client_secret"],
+    )
+    assert token.status == 0, token.stderr
+    assert token.token()["access_token"]

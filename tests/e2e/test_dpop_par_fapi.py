@@ -1,7 +1,8 @@
 """DPoP (RFC 9449), PAR (RFC 9126), JAR (RFC 9101), JARM and the FAPI 2.0 client against
-the certified provider, for requests, httpx and async httpx.
+the certified provider (all of it) and the development provider (DPoP and PAR), for
+requests, httpx and async httpx.
 
-The provider binds ``client-dpop`` tokens to the proof's key, demands a nonce from
+Each provider binds ``client-dpop`` tokens to the proof's key, demands a nonce from
 ``client-dpop-nonce``, refuses a plain authorization request from
 ``client-par-required`` and an unsigned one from ``client-jar-required``, and enforces
 the FAPI 2.0 profile for ``client-fapi2``. Using a DPoP token as a bearer token is
@@ -25,13 +26,12 @@ from grantflow.testing import ProviderInfo
 from ._browser import follow_to_redirect_uri, query_params
 from ._oidc import form_post_fields, jose_claims
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.provider_specific(
-        "oidc-provider",
-        reason="DPoP-bound tokens, nonces, PAR, request objects, JARM and the FAPI 2.0 profile",
-    ),
-]
+pytestmark = pytest.mark.e2e
+# The development provider has DPoP and PAR too; request objects, JARM and the FAPI 2.0
+# profile only the certified provider has.
+only_certified = pytest.mark.provider_specific(
+    "oidc-provider", reason="request objects, JARM and the FAPI 2.0 profile"
+)
 
 MakeSession = Callable[..., OAuth2Session]
 
@@ -172,6 +172,7 @@ def test_par_with_dpop_binds_the_code_and_the_token(
     assert session.userinfo()["sub"] == "alice"
 
 
+@only_certified
 @pytest.mark.parametrize("pushed", [False, True])
 def test_signed_request_objects_by_value_and_inside_par(
     provider: ProviderInfo, make_keyed: MakeSession, browser: requests.Session, pushed: bool
@@ -193,6 +194,7 @@ def test_signed_request_objects_by_value_and_inside_par(
     assert session.fetch_token(authorization_response=callback)["userinfo"]["sub"] == "alice"
 
 
+@only_certified
 def test_an_unsigned_request_is_refused_for_the_jar_client(
     provider: ProviderInfo, make_keyed: MakeSession, browser: requests.Session
 ) -> None:
@@ -204,6 +206,7 @@ def test_an_unsigned_request_is_refused_for_the_jar_client(
     assert "error" in query_params(callback)
 
 
+@only_certified
 @pytest.mark.parametrize("mode", ["jwt", "query.jwt", "fragment.jwt", "form_post.jwt"])
 def test_jarm_responses_are_verified_before_the_code_is_redeemed(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session, mode: str
@@ -223,6 +226,7 @@ def test_jarm_responses_are_verified_before_the_code_is_redeemed(
     assert token["userinfo"]["sub"] == "alice"
 
 
+@only_certified
 def test_a_tampered_jarm_response_is_refused_before_any_token_request(
     provider: ProviderInfo, make_session: MakeSession, browser: requests.Session
 ) -> None:
@@ -238,6 +242,7 @@ def test_a_tampered_jarm_response_is_refused_before_any_token_request(
         session.fetch_token(authorization_response=callback.replace(response, tampered))
 
 
+@only_certified
 def test_the_fapi2_client_end_to_end(
     provider: ProviderInfo, make_keyed: MakeSession, browser: requests.Session
 ) -> None:

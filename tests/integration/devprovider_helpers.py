@@ -9,11 +9,12 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
+import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import Key, KeySet, OctKey
@@ -197,3 +198,20 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+@pytest.fixture(scope="module")
+def op() -> Iterator[DevProvider]:
+    with DevProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def clocked(clock: Clock) -> Iterator[DevProvider]:
+    with DevProvider(clock=clock) as provider:
+        yield provider

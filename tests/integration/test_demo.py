@@ -24,6 +24,8 @@ SECTIONS = (
     "Resource owner password",
     "Device flow",
     "Token exchange",
+    "DPoP: sender-constrained tokens",
+    "Pushed authorization request",
     "JWT client authentication",
     "JWT bearer grant",
     "Introspection",
@@ -61,6 +63,33 @@ def test_demo_shows_what_was_sent_and_what_came_back(demo: Result) -> None:
     assert "active  False" in demo.stdout  # introspection after revocation
     assert "urn:ietf:params:oauth:grant-type:device_code" in demo.stdout
     assert "issued_token_type" in demo.stdout
+
+
+def _section(demo: Result, title: str) -> str:
+    start = demo.stdout.index(f". {title}")
+    end = demo.stdout.find("━━", start)
+    return demo.stdout[start:end]
+
+
+def test_demo_shows_a_dpop_bound_token_its_nonce_challenge_and_a_proof(demo: Result) -> None:
+    dpop = _section(demo, "DPoP: sender-constrained tokens")
+    assert '"typ": "dpop+jwt"' in dpop  # each proof's header, decoded
+    assert "← 400 Bad Request" in dpop and "error              use_dpop_nonce" in dpop
+    assert re.search(r"DPoP-Nonce:\s+••• \d+ chars", dpop)  # the nonce, masked
+    assert "token_type     DPoP" in dpop
+    assert "Authorization:  DPoP ••• 43 chars" in dpop  # the resource request
+    assert re.search(r"\n\s+ath\s+\S{43}\n", dpop)  # its proof carries the token's hash
+    assert "without the key: 401" in dpop
+
+
+def test_demo_pushes_the_authorization_request(demo: Result) -> None:
+    par = _section(demo, "Pushed authorization request")
+    assert "→ POST http://127.0.0.1:" in par and "/request" in par
+    assert "← 201 Created" in par
+    url_fields = par.split("GET http://127.0.0.1:", 1)[1].split("→", 1)[0]
+    assert "request_uri  urn:ietf:params:oauth:request_uri:" in url_fields
+    assert "code_challenge" not in url_fields  # the browser's URL carries only the reference
+    assert "signed in through the pushed request (sub 'alice')" in par
 
 
 def test_demo_prints_no_secret_password_or_token(demo: Result) -> None:

@@ -8,7 +8,6 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -40,26 +39,9 @@ from grantflow.testing._config import parse_client
 from grantflow.testing._keys import half_hash
 from grantflow.testing._state import AccessToken, Store
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "devprovider_helpers"]
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[DevProvider]:
-    with DevProvider() as provider:
-        yield provider
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def clocked(clock: Clock) -> Iterator[DevProvider]:
-    with DevProvider(clock=clock) as provider:
-        yield provider
 
 
 def _rsa_client_key(op: DevProvider) -> RSAKey:
@@ -87,6 +69,7 @@ def test_discovery_names_the_issuer_and_the_certified_providers_endpoint_paths(
         "introspection_endpoint": "/token/introspection",
         "revocation_endpoint": "/token/revocation",
         "end_session_endpoint": "/session/end",
+        "pushed_authorization_request_endpoint": "/request",
     }
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["authorization_response_iss_parameter_supported"] is True

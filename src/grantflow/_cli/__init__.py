@@ -45,6 +45,7 @@ read from files or environment variables (--client-secret-file, GRANTFLOW_CLIENT
 
 def _parser() -> argparse.ArgumentParser:
     from .. import __version__
+    from ._delegation import add_delegation_parsers
     from ._demo import add_demo_parser
     from ._dev_provider import add_dev_provider_parser
     from ._inspect import add_inspect_parsers
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_token_parser(subparsers)
     add_manage_parsers(subparsers)
+    add_delegation_parsers(subparsers)
     add_inspect_parsers(subparsers)
     add_dev_provider_parser(subparsers)
     add_demo_parser(subparsers)

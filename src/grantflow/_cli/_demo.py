@@ -20,6 +20,7 @@ from .. import AssertionSession, ClientSecretJWT, OAuth2Session, OAuth2Token, Pr
 from ..testing import DevProvider
 from ._args import add_command
 from ._console import Console, Style, colour_wanted, terminal_width
+from ._demo_dpop import dpop_section, par_section
 from ._exit import EXIT_OK
 from ._loopback import LoopbackReceiver
 from ._show import Show, mask_url
@@ -123,6 +124,10 @@ class Demo:
                 self.show.brief(response, f"the provider's JWK Set: {keys} public keys")
             else:
                 self.show.exchange(response)
+
+    def browse(self, url: str, receiver: LoopbackReceiver) -> tuple[list[requests.Response], str]:
+        """Play the browser for ``url``; the redirects and the callback URL received."""
+        return _browse(url, receiver)
 
     def close(self) -> None:
         for session in self._sessions:
@@ -387,6 +392,8 @@ _STEPS: tuple[Callable[[Demo, int], None], ...] = (
     _password,
     _device_flow,
     _token_exchange,
+    dpop_section,
+    par_section,
     _jwt_client_auth,
     _jwt_bearer,
     _introspection,

@@ -130,6 +130,13 @@ class Show:
         if body:
             fields.update(parse_qsl(body, keep_blank_values=True))
         self.fields(fields)
+        proof = request.headers.get("DPoP")
+        if proof:
+            # RFC 9449 §4: a single-use proof of the key; its claims carry no secret.
+            self.line(
+                f"      {self.style('DPoP:', 'blue')}  {self.style(masked(proof), 'magenta')}"
+            )
+            self.jwt(proof, 8)
 
     def received(self, response: requests.Response, only: Iterable[str] | None = None) -> None:
         """The status line and the JSON members (credentials masked)."""
@@ -138,6 +145,9 @@ class Show:
         media = response.headers.get("Content-Type", "").split(";")[0] or "no body"
         status = f"{response.status_code} {response.reason}"
         self.line(f"  {arrow} {self.style(status, colour)}  {self.style(media, 'dim')}")
+        nonce = response.headers.get("DPoP-Nonce")
+        if nonce:
+            self.fields({"DPoP-Nonce:": masked(nonce)})
         try:
             document = response.json() if response.content else None
         except ValueError:

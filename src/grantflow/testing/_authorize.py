@@ -24,7 +24,14 @@ from ._context import INTERACTION_PATH, SESSION_COOKIE, Context
 from ._http import Request, Response, html_page, oauth_error, redirect, with_query
 from ._state import AuthCode, Authorization, Interaction, Session, new_handle
 
-__all__ = ["authorization_endpoint", "complete_interaction", "session_cookie"]
+__all__ = [
+    "authorization_endpoint",
+    "check_client_and_redirect",
+    "check_params",
+    "complete_interaction",
+    "requested_resources",
+    "session_cookie",
+]
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
@@ -48,18 +55,29 @@ def authorization_endpoint(ctx: Context, request: Request) -> Response:
     they go back to the client with ``state`` and ``iss`` (RFC 6749 §4.1.2.1).
     """
     params = request.params(source="query" if request.method == "GET" else "form")
-    client, target = _check_client_and_redirect(ctx, params)
+    pushed = None
+    if "request_uri" in params:
+        # RFC 9126 §4: the pushed parameters, used once, replace the ones in the URL.
+        pushed = ctx.pushed.take(params["request_uri"], params.get("client_id"), ctx.store.now())
+        if pushed is None:
+            raise oauth_error(
+                "invalid_request_uri", "request_uri is invalid, expired or already used"
+            )
+        params = dict(pushed.params)
+    client, target = check_client_and_redirect(ctx, params)
     try:
-        if params.get("response_mode", "query") not in _MODES:
-            raise oauth_error("invalid_request", "unsupported response_mode")
-        _validate(client, params)
-        resources = _resources(request, params)
+        check_params(client, params)
+        if pushed is None and client.metadata.get("require_pushed_authorization_requests"):
+            # RFC 9126 §6: this client's requests must come through the PAR endpoint.
+            raise oauth_error("invalid_request", "Pushed Authorization Request must be used")
+        source = request.query if request.method == "GET" else request.form
+        resources = pushed.resources if pushed else requested_resources(source, params)
         return _authorize(ctx, request, client, params, target, resources)
     except OAuthError as exc:
         return _deliver(ctx, target, _error_params(exc))
 
 
-def _check_client_and_redirect(ctx: Context, params: Mapping[str, str]) -> tuple[Client, _Target]:
+def check_client_and_redirect(ctx: Context, params: Mapping[str, str]) -> tuple[Client, _Target]:
     client_id = params.get("client_id")
     if not client_id:
         raise oauth_error("invalid_request", "missing required parameter 'client_id'")
@@ -105,8 +123,10 @@ def _redirect_uri_registered(client: Client, given: str) -> bool:
     return False
 
 
-def _validate(client: Client, params: Mapping[str, str]) -> None:
+def check_params(client: Client, params: Mapping[str, str]) -> None:
     """The request's parameters, in the order oidc-provider checks them."""
+    if params.get("response_mode", "query") not in _MODES:
+        raise oauth_error("invalid_request", "unsupported response_mode")
     if "request" in params:
         raise oauth_error("request_not_supported", "request objects are not supported")
     if "request_uri" in params:
@@ -162,8 +182,10 @@ def _claims_request(params: Mapping[str, str]) -> dict[str, Any]:
     return {k: dict(parsed.get(k) or {}) for k in ("id_token", "userinfo")}
 
 
-def _resources(request: Request, params: Mapping[str, str]) -> tuple[str, ...]:
-    source = request.query if request.method == "GET" else request.form
+def requested_resources(
+    source: Mapping[str, tuple[str, ...]], params: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The request's RFC 8707 ``resource`` values; an unknown one is ``invalid_target``."""
     values = tuple(source.get("resource", ()))
     for value in values:
         if value not in RESOURCE_SERVERS:
@@ -217,7 +239,7 @@ def complete_interaction(ctx: Context, params: Mapping[str, str], sub: str | Non
     The parameters were validated when the request was parked; only the client and the
     redirect URI are looked up again, in case they were changed since.
     """
-    client, target = _check_client_and_redirect(ctx, params)
+    client, target = check_client_and_redirect(ctx, params)
     if sub is None:
         denied = oauth_error("access_denied", "End-User aborted interaction")
         return _deliver(ctx, target, _error_params(denied))
@@ -268,7 +290,14 @@ def _issue_code(
     code = new_handle()
     expires_at = ctx.store.now() + CODE_TTL
     ctx.store.add_code(
-        AuthCode(code, grant, target.redirect_uri, params.get("code_challenge"), expires_at)
+        AuthCode(
+            code,
+            grant,
+            target.redirect_uri,
+            params.get("code_challenge"),
+            expires_at,
+            dpop_jkt=params.get("dpop_jkt"),
+        )
     )
     response = _deliver(ctx, target, {"code": code})
     cookie = session_cookie(consented.sid, SESSION_TTL)

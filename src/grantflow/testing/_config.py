@@ -207,6 +207,21 @@ def default_client_metadata() -> list[dict[str, Any]]:
             "response_types": ["code"],
             "grant_types": ["authorization_code", "refresh_token", DEVICE_CODE],
         },
+        # RFC 9449 §5.2: tokens of these two are always DPoP-bound; the provider demands
+        # its nonce (RFC 9449 §8) in the second one's proofs.
+        _web("client-dpop", client_secret="client-dpop-secret", dpop_bound_access_tokens=True),
+        _web(
+            "client-dpop-nonce",
+            client_secret="client-dpop-nonce-secret",
+            dpop_bound_access_tokens=True,
+            require_dpop_nonce=True,
+        ),
+        # RFC 9126 §6: this client's authorization requests must be pushed.
+        _web(
+            "client-par-required",
+            client_secret="client-par-required-secret",
+            require_pushed_authorization_requests=True,
+        ),
         _no_grants("client-m2m", "client-m2m-secret", ["client_credentials"]),
         _no_grants("rs", "rs-secret", []),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from ._config import Client
 from ._device_state import DeviceRequests
 from ._http import oauth_error
 from ._keys import ProviderKeys
+from ._par_state import PushedRequests
 from ._state import Store
 
 __all__ = ["PATHS", "Context"]
@@ -27,6 +29,8 @@ PATHS: Mapping[str, str] = {
     # RFC 8628 and RFC 7591, at the certified provider's paths.
     "device_authorization_endpoint": "/device/auth",
     "registration_endpoint": "/reg",
+    # RFC 9126, at the certified provider's path.
+    "pushed_authorization_request_endpoint": "/request",
 }
 INTERACTION_PATH = "/interaction/"
 SESSION_COOKIE = "_session"
@@ -49,6 +53,9 @@ class Context:
     exchange_policy: Mapping[str, str] = field(default_factory=dict)
     #: Adds a dynamically registered client (RFC 7591): the parsed client and its metadata.
     register: Callable[[Client, Mapping[str, Any]], None] = lambda client, raw: None
+    # -- DPoP nonces (RFC 9449 §8) and pushed authorization requests (RFC 9126) --
+    dpop_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    pushed: PushedRequests = field(default_factory=PushedRequests)
 
     def __repr__(self) -> str:
         return f"Context(issuer={self.issuer!r})"

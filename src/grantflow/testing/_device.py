@@ -116,4 +116,4 @@ def device_code_grant(ctx: Context, client: Client, request: Request) -> dict[st
         grant_id=new_handle(),
     )
     refresh = "refresh_token" in client.grant_types
-    return issue_tokens(ctx, client, grant, resource=None, refresh=refresh)
+    return issue_tokens(ctx, client, grant, resource=None, refresh=refresh, jkt=request.dpop_jkt)

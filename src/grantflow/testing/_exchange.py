@@ -74,7 +74,12 @@ def exchange_grant(
         if wanted and not set(wanted) <= set(scope):
             raise oauth_error("invalid_scope", "the scope is wider than the subject token's")
         value, record = issue_access_token(
-            ctx, client, sub=sub, scope=wanted or scope, resource=resource_of(request)
+            ctx,
+            client,
+            sub=sub,
+            scope=wanted or scope,
+            resource=resource_of(request),
+            jkt=request.dpop_jkt,
         )
         return {**access_token_response(value, record), "issued_token_type": issued_type}
 

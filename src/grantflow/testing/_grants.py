@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from .._core._dpop import DPOP_NONCE_HEADER
 from ._client_auth import assertion_problem, authenticate_client, verify_client_jwt
 from ._config import (
     API_SCOPES,
@@ -28,6 +29,7 @@ from ._config import (
 )
 from ._context import Context
 from ._device import DEVICE_CODE_GRANT, device_code_grant
+from ._dpop import current_nonce, needs_nonce, token_request_proof
 from ._exchange import TOKEN_EXCHANGE_GRANT, exchange_grant
 from ._http import Request, Response, json_response, oauth_error
 from ._keys import peek_claims
@@ -47,10 +49,12 @@ def token_endpoint(ctx: Context, request: Request) -> Response:
     grant_type = request.param("grant_type")
     if not grant_type:
         raise oauth_error("invalid_request", "missing required parameter 'grant_type'")
+    url = ctx.endpoint("token_endpoint")
     if grant_type == JWT_BEARER and not _has_credentials(request):
         # RFC 7523 §3.1: client authentication is optional with an assertion grant.
+        request = replace(request, dpop_jkt=token_request_proof(ctx, None, request, url))
         return json_response(_jwt_bearer(ctx, None, request))
-    client = authenticate_client(ctx, request, ctx.endpoint("token_endpoint"))
+    client = authenticate_client(ctx, request, url)
     handler = _GRANTS.get(grant_type)
     if handler is None:
         raise oauth_error("unsupported_grant_type", f"unsupported grant_type '{grant_type}'")
@@ -58,7 +62,10 @@ def token_endpoint(ctx: Context, request: Request) -> Response:
         raise oauth_error(
             "unauthorized_client", "requested grant type is not allowed for this client"
         )
-    return json_response(handler(ctx, client, request))
+    request = replace(request, dpop_jkt=token_request_proof(ctx, client, request, url))
+    # RFC 9449 §8.2: a fresh nonce may come with any response, for the next proof.
+    nonce = ((DPOP_NONCE_HEADER, current_nonce(ctx)),) if needs_nonce(client) else ()
+    return json_response(handler(ctx, client, request), headers=nonce)
 
 
 def _has_credentials(request: Request) -> bool:
@@ -103,6 +110,9 @@ def _authorization_code(ctx: Context, client: Client, request: Request) -> dict[
         if code.redirect_uri is not None and redirect_uri != code.redirect_uri:
             raise oauth_error("invalid_grant", "grant request is invalid (redirect_uri mismatch)")
         _check_pkce(code.code_challenge, verifier)
+        if code.dpop_jkt is not None and code.dpop_jkt != request.dpop_jkt:
+            # RFC 9449 §10: the code is bound to the key named by dpop_jkt.
+            raise oauth_error("invalid_grant", "the DPoP proof's key is not the code's dpop_jkt")
 
     code = ctx.store.redeem_code(value, check)
     if code is None:
@@ -111,7 +121,9 @@ def _authorization_code(ctx: Context, client: Client, request: Request) -> dict[
     if resource and code.grant.resources and resource.indicator not in code.grant.resources:
         raise oauth_error("invalid_target", "resource was not part of the authorization")
     refresh = "refresh_token" in client.grant_types
-    return issue_tokens(ctx, client, code.grant, resource=resource, refresh=refresh)
+    return issue_tokens(
+        ctx, client, code.grant, resource=resource, refresh=refresh, jkt=request.dpop_jkt
+    )
 
 
 def _check_pkce(challenge: str | None, verifier: str | None) -> None:
@@ -140,13 +152,16 @@ def _refresh_token(ctx: Context, client: Client, request: Request) -> dict[str, 
     def check(token: RefreshToken) -> None:
         if requested and not set(requested) <= set(token.scope):
             raise oauth_error("invalid_scope", "refresh token missing requested scope")
+        if token.jkt is not None and token.jkt != request.dpop_jkt:
+            # RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+            raise oauth_error("invalid_grant", "the refresh token is bound to another DPoP key")
 
     old = ctx.store.rotate_refresh_token(value, client.client_id, check)
     if old is None:
         raise oauth_error("invalid_grant", "grant request is invalid")
     resource = _resource(request)
     grant = replace(old.grant, scope=requested or old.scope)
-    body = issue_tokens(ctx, client, grant, resource=resource, refresh=False)
+    body = issue_tokens(ctx, client, grant, resource=resource, refresh=False, jkt=request.dpop_jkt)
     # RFC 6749 §6: the new refresh token keeps the scope of the one it replaces.
     replacement, now = new_handle(), ctx.store.now()
     ctx.store.add_refresh_token(
@@ -165,7 +180,9 @@ def _client_credentials(ctx: Context, client: Client, request: Request) -> dict[
     scope = _requested_scope(request)
     if not set(scope) <= resource.scopes:
         raise oauth_error("invalid_scope", "requested scope is not allowed")
-    value, record = issue_access_token(ctx, client, sub=None, scope=scope, resource=resource)
+    value, record = issue_access_token(
+        ctx, client, sub=None, scope=scope, resource=resource, jkt=request.dpop_jkt
+    )
     return access_token_response(value, record)
 
 
@@ -184,7 +201,9 @@ def _password(ctx: Context, client: Client, request: Request) -> dict[str, Any]:
     resource = _resource(request)
     grant = _user_grant(ctx, client, username, _requested_scope(request), resource)
     refresh = "refresh_token" in client.grant_types and resource is None
-    return issue_tokens(ctx, client, grant, resource=resource, refresh=refresh)
+    return issue_tokens(
+        ctx, client, grant, resource=resource, refresh=refresh, jkt=request.dpop_jkt
+    )
 
 
 def _user_grant(
@@ -243,7 +262,9 @@ def _jwt_bearer(ctx: Context, client: Client | None, request: Request) -> dict[s
         resource.scopes if resource else API_SCOPES
     )
     scope = tuple(s for s in _requested_scope(request) if s in known)
-    value, record = issue_access_token(ctx, issuer, sub=str(sub), scope=scope, resource=resource)
+    value, record = issue_access_token(
+        ctx, issuer, sub=str(sub), scope=scope, resource=resource, jkt=request.dpop_jkt
+    )
     return access_token_response(value, record)
 
 

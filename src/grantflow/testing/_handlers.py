@@ -13,11 +13,14 @@ from ._client_auth import authenticate_client
 from ._config import ACR_VALUES, CLAIMS_BY_SCOPE, JWT_BEARER, SCOPES, Client
 from ._context import INTERACTION_PATH, PATHS, Context
 from ._device import DEVICE_CODE_GRANT, DEVICE_PAGE, device_authorization_endpoint, device_page
+from ._dpop import DPOP_ALGS, DPoPError, dpop_error_response, verify_proof
 from ._exchange import TOKEN_EXCHANGE_GRANT
 from ._grants import token_endpoint
 from ._http import Request, Response, error_response, json_response, oauth_error
 from ._pages import end_session_endpoint, interaction_endpoint
+from ._par import pushed_authorization_endpoint
 from ._registration import registration_endpoint
+from ._resource import presented_token
 from ._tokens import scope_claims
 
 __all__ = ["discovery_document", "dispatch"]
@@ -59,6 +62,10 @@ def discovery_document(ctx: Context) -> dict[str, Any]:
             "claims_parameter_supported": True,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
+            # RFC 9126 §5: PAR is offered, and required only of clients registered so.
+            "require_pushed_authorization_requests": False,
+            # RFC 9449 §5.1: the algorithms accepted in DPoP proofs.
+            "dpop_signing_alg_values_supported": list(DPOP_ALGS),
             "claim_types_supported": ["normal"],
             "claims_supported": ["sub", "iss", "acr", "amr", "auth_time", *claims],
             "acr_values_supported": list(ACR_VALUES),
@@ -79,20 +86,11 @@ def _jwks(ctx: Context, request: Request) -> Response:
 def _userinfo(ctx: Context, request: Request) -> Response:
     """OpenID Connect Core §5.3: the user's claims for a UserInfo access token.
 
-    The token comes in the Authorization header or, on POST, the form body (RFC 6750
-    §2.1-2.2); never in the query, as oidc-provider refuses it there too.
+    A bearer token comes in the Authorization header or, on POST, the form body (RFC 6750
+    §2.1-2.2); a DPoP-bound one as ``Authorization: DPoP`` with its proof (RFC 9449 §7).
     """
-    if "access_token" in request.query:
-        raise oauth_error("invalid_request", "access tokens must not be provided in the query")
-    header = request.headers.get("authorization", "")
-    in_body = request.param("access_token") if request.method == "POST" else None
-    if header and in_body:
-        raise oauth_error("invalid_request", "access token must only be provided once")
-    value = header[7:].strip() if header[:7].lower() == "bearer " else in_body
-    if not value:
-        raise oauth_error("invalid_token", "no access token provided", 401)
-    token = ctx.store.find_access_token(value)
-    if token is None or token.sub is None:
+    token = presented_token(ctx, request, ctx.endpoint("userinfo_endpoint"))
+    if token.sub is None:
         raise oauth_error("invalid_token", "invalid token provided", 401)
     if token.audience is not None:
         raise oauth_error(
@@ -122,6 +120,8 @@ def _client_and_token(ctx: Context, request: Request, endpoint: str) -> tuple[Cl
     if request.method != "POST":
         raise oauth_error("invalid_request", "this endpoint only accepts POST", 405)
     client = authenticate_client(ctx, request, ctx.endpoint(endpoint))
+    # A client holding DPoP-bound tokens sends a proof here too: it has to be valid.
+    verify_proof(ctx, request, ctx.endpoint(endpoint))
     value = request.param("token")
     if not value:
         raise oauth_error("invalid_request", "missing required parameter 'token'")
@@ -138,6 +138,9 @@ def _introspection(ctx: Context, request: Request) -> Response:
         body = {"client_id": access.client_id, "exp": access.expires_at}
         body.update({"iat": access.issued_at, "sub": access.sub, "token_type": "Bearer"})
         body.update({"aud": access.audience, "scope": " ".join(access.scope) or None})
+        if access.jkt is not None:
+            # RFC 9449 §6.2: the key the token is bound to.
+            body.update({"token_type": "DPoP", "cnf": {"jkt": access.jkt}})
         owner = access.client_id
     elif refresh is not None:
         body = {"client_id": refresh.grant.client_id, "exp": refresh.expires_at}
@@ -173,6 +176,7 @@ _ROUTES: dict[str, Endpoint] = {
     PATHS["end_session_endpoint"]: end_session_endpoint,
     PATHS["device_authorization_endpoint"]: device_authorization_endpoint,
     PATHS["registration_endpoint"]: registration_endpoint,
+    PATHS["pushed_authorization_request_endpoint"]: pushed_authorization_endpoint,
     DEVICE_PAGE: device_page,
 }
 
@@ -186,5 +190,7 @@ def dispatch(ctx: Context, request: Request) -> Response:
         return error_response(oauth_error("invalid_request", "unrecognized route", 404), ctx.issuer)
     try:
         return endpoint(ctx, request)
+    except DPoPError as exc:
+        return dpop_error_response(ctx, exc)
     except OAuthError as exc:
         return error_response(exc, ctx.issuer)

@@ -46,6 +46,8 @@ class Request:
     cookies: Mapping[str, str] = field(default_factory=dict)
     #: The raw body (a JSON registration request, RFC 7591 §3.1).
     body: bytes = b""
+    #: The thumbprint of the key the request's verified DPoP proof was signed with.
+    dpop_jkt: str | None = None
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.path})"

@@ -17,7 +17,19 @@ __all__ = ["ClientInfo", "ProviderInfo", "client_info"]
 
 @dataclass(frozen=True)
 class ClientInfo:
-    """One registered client: its id, credentials, method, redirect URIs and grants."""
+    """One registered client: its id, credentials, method, redirect URIs and grants.
+
+    Args:
+        client_id: The client identifier.
+        client_secret: Its secret, or None for a public or ``private_key_jwt`` client
+            (never shown in the repr).
+        auth_method: Its ``token_endpoint_auth_method`` (RFC 7591 §2).
+        redirect_uris: Its registered redirect URIs, in order.
+        grant_types: The grant types it may use.
+        metadata: The whole registration, as the provider holds it.
+
+    Raises nothing: a plain frozen record.
+    """
 
     client_id: str
     client_secret: str | None = field(repr=False)
@@ -40,6 +52,20 @@ class ProviderInfo:
     resource indicator to its ``scope`` and token ``format``; ``files`` names the
     ``private_key_jwt`` client's private keys (``private_key_jwt_keys``, a JWK Set, and
     ``private_key_jwt_pem``). There is no mTLS listener, so ``mtls_base`` is None.
+
+    Args:
+        name: The provider's name (``grantflow-dev-provider`` or ``oidc-provider``).
+        version: Its version.
+        issuer: The issuer identifier.
+        discovery_url: The URL of its discovery document.
+        clients: Its registered clients by id.
+        users: User names and their passwords.
+        resources: Resource indicators with their ``scope`` and token ``format``.
+        files: Key files by name.
+        mtls_base: The base URL of its mutual TLS listener, or None.
+        startup_seconds: How long it took to start.
+
+    Raises nothing: a plain frozen record.
     """
 
     name: str

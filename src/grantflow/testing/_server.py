@@ -150,6 +150,29 @@ class DevProvider:
     header or a body. ``device_interval`` is the polling interval of the device flow
     (RFC 8628 §3.2); ``token_exchange_policy`` maps each subject token type accepted for
     token exchange (RFC 8693) to the token type issued for it.
+
+    It also verifies DPoP proofs (RFC 9449) and binds tokens to their keys, and serves
+    pushed authorization requests (RFC 9126); ``client-dpop``, ``client-dpop-nonce`` and
+    ``client-par-required`` are registered for them, as on the certified provider.
+
+    Args:
+        host: The loopback address to listen on (127.0.0.1, ::1 or localhost).
+        port: The TCP port; 0 lets the system pick a free one.
+        default_user: The user signed in when the request names none.
+        login_page: Ask for a user name and password on an HTML form instead.
+        clients: Registrations (RFC 7591 metadata) added to, or replacing, the built-in ones.
+        users: Users added to, or replacing, the built-in ``alice`` and ``bob``.
+        state_dir: Where key files and ``clients.json`` are written.
+        write_files: False to write no file at all.
+        clock: Epoch seconds, for tests that move time.
+        log: Called with one line per request served, without any secret.
+        device_interval: The device flow's polling interval in seconds.
+        token_exchange_policy: Accepted subject token types and the type issued for each.
+
+    Raises:
+        ValueError: ``host`` is not loopback, ``default_user`` is not a user, a client
+            registration is incomplete, or ``state_dir`` is given with
+            ``write_files=False``.
     """
 
     def __init__(
@@ -214,7 +237,15 @@ class DevProvider:
     # -- life cycle ----------------------------------------------------------------------
 
     def start(self) -> DevProvider:
-        """Bind the port, write the key files, and serve in a background thread."""
+        """Bind the port, write the key files, and serve in a background thread.
+
+        Returns:
+            The provider itself, running.
+
+        Raises:
+            ValueError: It is already running.
+            OSError: The port is in use (the message names it) or cannot be bound.
+        """
         if self._server is not None:
             raise ValueError("the provider is already running")
         began = time.perf_counter()
@@ -255,7 +286,10 @@ class DevProvider:
         return self
 
     def stop(self) -> None:
-        """Stop serving, close the socket and remove a temporary state directory."""
+        """Stop serving, close the socket and remove a temporary state directory.
+
+        Raises nothing: stopping a provider that is not running does nothing.
+        """
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -332,7 +366,13 @@ class DevProvider:
     # -- what tests read -------------------------------------------------------------------
 
     def issuer_for(self, port: int) -> str:
-        """The issuer URL for a port (the host as given, IPv6 in brackets)."""
+        """The issuer URL for a port (the host as given, IPv6 in brackets).
+
+        Args:
+            port: The TCP port.
+
+        Raises nothing: the URL is only built, not checked.
+        """
         host = self._host.strip("[]")
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}"
@@ -410,7 +450,11 @@ class DevProvider:
         return dict(self._files)
 
     def info(self) -> ProviderInfo:
-        """The running provider in the end-to-end suite's ``ProviderInfo`` shape."""
+        """The running provider in the end-to-end suite's ``ProviderInfo`` shape.
+
+        Raises:
+            ValueError: The provider is not running.
+        """
         return ProviderInfo(
             name="grantflow-dev-provider",
             version=_version(),

@@ -47,6 +47,8 @@ class AuthCode:
     redirect_uri: str | None
     code_challenge: str | None
     expires_at: float
+    #: RFC 9449 §10: the thumbprint the token request's DPoP proof must match.
+    dpop_jkt: str | None = None
 
     def __repr__(self) -> str:
         return f"AuthCode(client_id={self.grant.client_id!r}, expires_at={self.expires_at})"
@@ -65,6 +67,8 @@ class AccessToken:
     expires_at: int
     grant_id: str | None
     claims: Mapping[str, Any] = field(default_factory=dict)
+    #: The RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
+    jkt: str | None = None
 
     def __repr__(self) -> str:
         return f"AccessToken(client_id={self.client_id!r}, expires_at={self.expires_at})"
@@ -80,6 +84,8 @@ class RefreshToken:
     issued_at: int
     expires_at: int
     rotated: bool = False
+    #: A public client's refresh token is bound to its DPoP key (RFC 9449 §5).
+    jkt: str | None = None
 
     def __repr__(self) -> str:
         return f"RefreshToken(client_id={self.grant.client_id!r}, rotated={self.rotated})"

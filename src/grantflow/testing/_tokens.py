@@ -36,11 +36,13 @@ def issue_access_token(
     scope: tuple[str, ...],
     resource: ResourceServer | None,
     grant: Authorization | None = None,
+    jkt: str | None = None,
 ) -> tuple[str, AccessToken]:
     """An access token: a JWT for a JWT-format resource (RFC 9068), else opaque.
 
     Without a resource the token is for the UserInfo endpoint (OpenID Connect Core §5.3).
-    Both kinds are remembered, so introspection and revocation work for either.
+    Both kinds are remembered, so introspection and revocation work for either. With
+    ``jkt`` the token is bound to that DPoP key (RFC 9449 §6: ``cnf.jkt`` in a JWT).
     """
     now = ctx.store.now()
     record = AccessToken(
@@ -53,6 +55,7 @@ def issue_access_token(
         expires_at=now + ACCESS_TOKEN_TTL,
         grant_id=grant.grant_id if grant else None,
         claims=grant.claims.get("userinfo", {}) if grant else {},
+        jkt=jkt,
     )
     if resource is not None and resource.token_format == "jwt":
         claims: dict[str, Any] = {
@@ -66,6 +69,8 @@ def issue_access_token(
         }
         if scope:
             claims["scope"] = " ".join(scope)
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}
         value = ctx.keys.sign(claims, resource.alg, typ="at+jwt")
     else:
         value = new_handle()
@@ -79,7 +84,7 @@ def access_token_response(value: str, record: AccessToken) -> dict[str, Any]:
     body: dict[str, Any] = {
         "access_token": value,
         "expires_in": record.expires_at - record.issued_at,
-        "token_type": "Bearer",
+        "token_type": "DPoP" if record.jkt is not None else "Bearer",
     }
     if record.scope:
         body["scope"] = " ".join(record.scope)
@@ -100,18 +105,29 @@ def issue_tokens(
     *,
     resource: ResourceServer | None,
     refresh: bool,
+    jkt: str | None = None,
 ) -> dict[str, Any]:
-    """A token response (RFC 6749 §5.1) for a user's grant, with an ID token for ``openid``."""
+    """A token response (RFC 6749 §5.1) for a user's grant, with an ID token for ``openid``.
+
+    ``jkt`` binds the access token (and a public client's refresh token) to a DPoP key.
+    """
     scope = access_token_scope(grant, resource)
     value, record = issue_access_token(
-        ctx, client, sub=grant.sub, scope=scope, resource=resource, grant=grant
+        ctx, client, sub=grant.sub, scope=scope, resource=resource, grant=grant, jkt=jkt
     )
     body = access_token_response(value, record)
     if refresh:
         now = ctx.store.now()
         refresh_value = new_handle()
         ctx.store.add_refresh_token(
-            RefreshToken(refresh_value, grant, grant.scope, now, now + REFRESH_TOKEN_TTL)
+            RefreshToken(
+                refresh_value,
+                grant,
+                grant.scope,
+                now,
+                now + REFRESH_TOKEN_TTL,
+                jkt=jkt if client.is_public else None,
+            )
         )
         body["refresh_token"] = refresh_value
     if "openid" in grant.scope:
