@@ -8,6 +8,8 @@ so a request only succeeds with a token the provider really issued.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -17,6 +19,9 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import JWKRegistry
 
 from grantflow.testing import DevProvider
 
@@ -46,6 +51,26 @@ def follow(url: str) -> str:
     raise AssertionError("too many redirects before the callback")
 
 
+def _proof_key(handler: BaseHTTPRequestHandler, token: str, url: str) -> str | None:
+    """The thumbprint of the key whose valid proof for this GET and token came along."""
+    proof = handler.headers.get("DPoP")
+    if not proof:
+        return None
+    try:
+        header = json.loads(base64.urlsafe_b64decode(proof.split(".")[0] + "=="))
+        key = JWKRegistry.import_key(header["jwk"])
+        claims = json.loads(jws.deserialize_compact(proof, key).payload)
+    except (ValueError, KeyError, TypeError, JoseError):
+        return None
+    digest = hashlib.sha256(token.encode("ascii")).digest()
+    ath = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    if header.get("typ") != "dpop+jwt" or claims.get("htm") != "GET":
+        return None
+    if claims.get("htu") != url or claims.get("ath") != ath:
+        return None
+    return str(key.thumbprint())
+
+
 class ProtectedAPI:
     """A resource server on 127.0.0.1 that accepts only tokens the provider says are active."""
 
@@ -69,8 +94,8 @@ class ProtectedAPI:
     def _token_of(self, handler: BaseHTTPRequestHandler) -> tuple[str | None, str]:
         header = handler.headers.get("Authorization") or ""
         scheme, _, value = header.partition(" ")
-        if scheme.lower() == "bearer" and value:
-            return value, "header"
+        if scheme.lower() in ("bearer", "dpop") and value:
+            return value, "header" if scheme.lower() == "bearer" else "dpop"
         query = parse_qs(urlsplit(handler.path).query)
         for name in _TOKEN_PARAMETERS:
             if query.get(name):
@@ -87,6 +112,12 @@ class ProtectedAPI:
                 auth=self._credentials,
                 timeout=10,
             ).json()
+            bound = (answer.get("cnf") or {}).get("jkt")
+            # RFC 9449 §7: a DPoP-bound token only with the DPoP scheme and a proof by its key.
+            if via == "dpop" or bound:
+                proved = _proof_key(handler, token, self.url) if via == "dpop" else None
+                if bound is None or proved != bound:
+                    answer = {"active": False}
             if answer.get("active"):
                 status = 200
                 body = {"via": via, "client_id": answer.get("client_id"), "sub": answer.get("sub")}
