@@ -13,7 +13,7 @@ from grantflow import OAuth2Session
 from grantflow._core._client_auth import (
     client_secret_basic,
     client_secret_post,
-    none,
+    public_client,
     tls_client_auth,
 )
 
@@ -99,7 +99,9 @@ def test_post_puts_id_and_secret_in_the_form(client_id: str, secret: str) -> Non
     assert uri == TOKEN_URL
 
 
-@pytest.mark.parametrize("method", [none, tls_client_auth], ids=["none", "tls_client_auth"])
+@pytest.mark.parametrize(
+    "method", [public_client, tls_client_auth], ids=["none", "tls_client_auth"]
+)
 def test_none_and_tls_send_the_client_id_and_never_the_secret(method: Any) -> None:
     uri, headers, body = method(
         Client("client-1", "must-not-leak"), "POST", TOKEN_URL, dict(BASE_HEADERS), BODY
@@ -114,7 +116,7 @@ def test_none_and_tls_send_the_client_id_and_never_the_secret(method: Any) -> No
 
 
 def test_none_on_an_empty_body_gives_just_the_client_id() -> None:
-    _, _, body = none(Client("c", None), "POST", TOKEN_URL, {}, "")
+    _, _, body = public_client(Client("c", None), "POST", TOKEN_URL, {}, "")
     assert body == "client_id=c"
 
 
@@ -134,3 +136,15 @@ def test_session_repr_shows_no_secret() -> None:
     for secret in ("SECRET-VALUE-9", "AT-VALUE-9", "RT-VALUE-9"):
         assert secret not in text
     session.close()
+
+
+@pytest.mark.parametrize(
+    "method", [public_client, tls_client_auth, client_secret_post], ids=lambda m: m.__name__
+)
+def test_a_body_that_names_the_client_already_is_not_given_a_second_client_id(
+    method: Any,
+) -> None:
+    # A pushed authorization request carries client_id among its parameters (RFC 9126 §2.1).
+    pushed = "response_type=code&client_id=c&state=s"
+    _, _, body = method(Client("c", "secret"), "POST", TOKEN_URL, {}, pushed)
+    assert parse_qs(body)["client_id"] == ["c"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from ._params import add_params_to_body
 
@@ -26,7 +26,7 @@ __all__ = [
     "client_secret_basic",
     "client_secret_post",
     "method_name",
-    "none",
+    "public_client",
     "tls_client_auth",
 ]
 
@@ -42,7 +42,9 @@ class ClientLike(Protocol):
 
 
 #: ``f(client, method, uri, headers, body) -> (uri, headers, body)``
-ClientAuthFunc = Callable[[Any, str, str, dict[str, str], str], tuple[str, dict[str, str], str]]
+ClientAuthFunc = Callable[
+    [ClientLike, str, str, dict[str, str], str], tuple[str, dict[str, str], str]
+]
 
 #: Every client authentication method name grantflow knows (RFC 6749 §2.3, RFC 7523
 #: §2.2, RFC 8705 §2), in the order help texts list them; and its families.
@@ -67,7 +69,7 @@ def _form_encode(value: str) -> str:
 
 
 def client_secret_basic(
-    client: Any, method: str, uri: str, headers: dict[str, str], body: str
+    client: ClientLike, method: str, uri: str, headers: dict[str, str], body: str
 ) -> tuple[str, dict[str, str], str]:
     """HTTP Basic with the form-urlencoded client id and secret (RFC 6749 §2.3.1)."""
     user = _form_encode(str(client.client_id or ""))
@@ -77,39 +79,41 @@ def client_secret_basic(
     return uri, headers, body
 
 
+def _with_client_id(body: str, client: ClientLike) -> str:
+    """``body`` naming the client once: a request that already carries ``client_id`` (a
+    pushed authorization request, RFC 9126 §2.1) must not get a second one."""
+    if any(name == "client_id" for name, _ in parse_qsl(body, keep_blank_values=True)):
+        return body
+    return add_params_to_body(body, [("client_id", str(client.client_id or ""))])
+
+
 def client_secret_post(
-    client: Any, method: str, uri: str, headers: dict[str, str], body: str
+    client: ClientLike, method: str, uri: str, headers: dict[str, str], body: str
 ) -> tuple[str, dict[str, str], str]:
     """The client id and secret as form parameters (RFC 6749 §2.3.1)."""
-    body = add_params_to_body(
-        body,
-        [
-            ("client_id", str(client.client_id or "")),
-            ("client_secret", str(client.client_secret or "")),
-        ],
-    )
+    body = _with_client_id(body, client)
+    body = add_params_to_body(body, [("client_secret", str(client.client_secret or ""))])
     return uri, headers, body
 
 
-def none(
-    client: Any, method: str, uri: str, headers: dict[str, str], body: str
+def public_client(
+    client: ClientLike, method: str, uri: str, headers: dict[str, str], body: str
 ) -> tuple[str, dict[str, str], str]:
-    """A public client: identifies itself with ``client_id`` only (RFC 6749 §3.2.1)."""
-    body = add_params_to_body(body, [("client_id", str(client.client_id or ""))])
-    return uri, headers, body
+    """``none``: a public client identifies itself with ``client_id`` only (RFC 6749 §3.2.1)."""
+    return uri, headers, _with_client_id(body, client)
 
 
 def tls_client_auth(
-    client: Any, method: str, uri: str, headers: dict[str, str], body: str
+    client: ClientLike, method: str, uri: str, headers: dict[str, str], body: str
 ) -> tuple[str, dict[str, str], str]:
     """Mutual TLS: the certificate authenticates; the body names the client (RFC 8705 §2)."""
-    return none(client, method, uri, headers, body)
+    return public_client(client, method, uri, headers, body)
 
 
 BUILTIN_METHODS: Mapping[str, ClientAuthFunc] = {
     "client_secret_basic": client_secret_basic,
     "client_secret_post": client_secret_post,
-    "none": none,
+    "none": public_client,
     "tls_client_auth": tls_client_auth,
     "self_signed_tls_client_auth": tls_client_auth,
 }

@@ -8,8 +8,6 @@ the push binds the code to its key, as ``dpop_jkt`` would (RFC 9449 §10.1).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ._authorize import check_client_and_redirect, check_params, requested_resources
 from ._client_auth import authenticate_client
 from ._context import Context
@@ -33,11 +31,6 @@ def pushed_authorization_endpoint(ctx: Context, request: Request) -> Response:
     if request.method != "POST":
         raise oauth_error("invalid_request", "the PAR endpoint only accepts POST", 405)
     url = ctx.endpoint("pushed_authorization_request_endpoint")
-    # A public client names itself for authentication and as a request parameter: the
-    # same client_id twice is one value (RFC 9126 §2.1 sends both in one form).
-    client_ids = request.form.get("client_id", ())
-    if len(set(client_ids)) == 1:
-        request = replace(request, form={**request.form, "client_id": client_ids[:1]})
     client = authenticate_client(ctx, request, url)
     params = {k: v for k, v in request.params().items() if k not in _CLIENT_AUTH}
     if "request_uri" in params:
