@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _support import CALLBACK, ProtectedAPI, follow
 from drivers import DRIVERS, make_client
 
 from grantflow import InvalidTokenError, OAuth2Session
 from grantflow.testing import DevProvider
+
+from ._support import CALLBACK, ProtectedAPI, follow
 
 CLIENT_ID = "client-basic"
 

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from _cli import TIMEOUT, RunningCli, cli_env, run_cli
 
 from grantflow._cli._device import big_code
 from grantflow._cli._exit import EXIT_OAUTH_ERROR, EXIT_OK
 from grantflow.testing import DevProvider
+
+from ._cli import TIMEOUT, RunningCli, cli_env, run_cli
 
 SPACED_CODE = re.compile(r"\|\s+((?:[A-Z-]  ){8}[A-Z])\s+\|")
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from _wire import Recorded, Reply, WireServer, json_reply, text_reply
 
 from grantflow import (
     InvalidResponseError,
@@ -23,6 +22,8 @@ from grantflow import (
     UnsupportedTokenTypeError,
     compliance,
 )
+
+from ._wire import Recorded, Reply, WireServer, json_reply, text_reply
 
 CLIENT_ID, CLIENT_SECRET = "client-1", "secret-1"
 FUTURE = 16_725_225_600

@@ -10,8 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from _wire import WireServer, json_reply, text_reply
-from test_session_errors import Canned
 
 from grantflow import (
     AuthorizationError,
@@ -25,6 +23,9 @@ from grantflow import (
     OAuthError,
     UnsupportedTokenTypeError,
 )
+
+from ._wire import WireServer, json_reply, text_reply
+from .test_session_errors import Canned
 
 REDIRECT = "https://app.example/cb"
 SECRET = "contract-secret-5f1e"

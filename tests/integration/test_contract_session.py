@@ -12,11 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from _tls import TLSFiles
-from _wire import WireServer, json_reply
-from test_session_options import METADATA
 
 from grantflow import OAuth2Session
+
+from ._tls import TLSFiles
+from ._wire import WireServer, json_reply
+from .test_session_options import METADATA
 
 TOKEN = {"access_token": "at-c", "token_type": "Bearer", "expires_in": 3600}
 

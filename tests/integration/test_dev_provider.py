@@ -13,7 +13,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from devprovider_helpers import (
+from joserfc import jwt
+from joserfc.jwk import ECKey, OctKey, RSAKey
+
+from grantflow._cli._dev_provider import describe
+from grantflow.testing import ClientInfo, DevProvider, main
+from grantflow.testing._config import parse_client
+from grantflow.testing._keys import half_hash
+from grantflow.testing._state import AccessToken, Store
+
+from ._devprovider import (
     REDIRECT_URI,
     SECRETS,
     TIMEOUT,
@@ -31,14 +40,6 @@ from devprovider_helpers import (
     token,
     verify,
 )
-from joserfc import jwt
-from joserfc.jwk import ECKey, OctKey, RSAKey
-
-from grantflow._cli._dev_provider import describe
-from grantflow.testing import ClientInfo, DevProvider, main
-from grantflow.testing._config import parse_client
-from grantflow.testing._keys import half_hash
-from grantflow.testing._state import AccessToken, Store
 
 pytest_plugins = ["pytester"]
 

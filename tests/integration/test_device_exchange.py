@@ -17,13 +17,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _wire import Recorded, Reply, WireServer, json_reply
 from drivers import DRIVERS, make_client
 
 import grantflow
 from grantflow import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, InvalidResponseError, OAuthError
 from grantflow._flows import _drive
 from grantflow.httpx import AsyncOAuth2Client
+
+from ._wire import Recorded, Reply, WireServer, json_reply
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"

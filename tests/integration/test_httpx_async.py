@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import OAuth2Token
 from grantflow.httpx import AsyncOAuth2Client, OAuth2Auth, OAuth2Client
+
+from ._token_server import TokenServer, server_fixture  # noqa: F401
 
 TASKS = 1000
 
@@ -96,7 +97,7 @@ def test_followers_of_a_cancelled_leader_start_over_and_get_a_token(server: Toke
 
 
 def test_sync_client_threads_share_one_refresh(server: TokenServer) -> None:
-    from _fleet import run_threads
+    from ._fleet import run_threads
 
     with OAuth2Client(
         "client", "secret", token_endpoint=server.token_url, token=server.issue()

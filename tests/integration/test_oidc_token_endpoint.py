@@ -12,7 +12,12 @@ import json
 from urllib.parse import quote
 
 import pytest
-from _mock_op import (
+from joserfc import jwt
+from joserfc.jwk import OctKey
+
+from grantflow import MismatchingStateError
+
+from ._mock_op import (
     CLIENT_ID,
     CLIENT_SECRET,
     OMIT,
@@ -25,10 +30,6 @@ from _mock_op import (
     rp_session,
     rsa_key,
 )
-from joserfc import jwt
-from joserfc.jwk import OctKey
-
-from grantflow import MismatchingStateError
 
 
 def test_token_request_uses_client_secret_basic_pkce_and_the_redirect_uri(op: MockOP) -> None:

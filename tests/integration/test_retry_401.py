@@ -15,12 +15,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-from _fleet import run_threads
-from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import OAuth2Auth, OAuth2Session, OAuthError
 from grantflow._core._challenge import is_invalid_token_challenge
 from grantflow._sources._setbacks import MAX_BACKOFF_S
+
+from ._fleet import run_threads
+from ._token_server import TokenServer, server_fixture  # noqa: F401
 
 THREADS = 32
 

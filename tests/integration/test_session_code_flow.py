@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from _wire import WireServer, json_reply
 
 from grantflow import (
     AuthorizationError,
@@ -19,6 +18,8 @@ from grantflow import (
     OAuth2Token,
     OAuthError,
 )
+
+from ._wire import WireServer, json_reply
 
 REDIRECT = "https://app.example/cb"
 TOKEN = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _wire import Recorded, UpdateRecorder, WireServer, json_reply
 
 from grantflow import MissingTokenError, OAuth2Session, OAuth2Token
+
+from ._wire import Recorded, UpdateRecorder, WireServer, json_reply
 
 TOKEN = {
     "access_token": "at-1",

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import Reply, WireServer, json_reply, text_reply
 
 from grantflow import (
     InvalidResponseError,
@@ -14,6 +13,8 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._wire import Reply, WireServer, json_reply, text_reply
 
 TOKEN = {"access_token": "at-1", "refresh_token": "rt-1", "token_type": "Bearer"}
 

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _wire import WireServer, json_reply
 
 from grantflow import (
     AuthorizationError,
@@ -17,6 +16,8 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._wire import WireServer, json_reply
 
 TOKEN = {"access_token": "at", "token_type": "Bearer", "expires_in": 3600}
 

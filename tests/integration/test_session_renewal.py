@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _wire import UpdateRecorder, WireServer, json_reply
 
 from grantflow import InvalidTokenError, MissingTokenError, OAuth2Session
+
+from ._wire import UpdateRecorder, WireServer, json_reply
 
 PAST = 100  # 1970: expired whatever the clock says
 FUTURE = 16_725_225_600  # year 2500

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import WireServer, json_reply
 
 from grantflow import InvalidResponseError, OAuth2Session
+
+from ._wire import WireServer, json_reply
 
 
 def _response(prep: requests.PreparedRequest, status: int, body: bytes) -> requests.Response:

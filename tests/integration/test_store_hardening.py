@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _redis import RedisServer, redis_server_fixture  # noqa: F401
 
 from grantflow._stores._file import FileTokenStore
 from grantflow._stores._redis import RedisTokenStore
 from grantflow.errors import TokenStoreError
+
+from ._redis import RedisServer, redis_server_fixture  # noqa: F401
 
 SECRET_AT = "at-must-never-show-5678"
 HOSTILE_VALUES: dict[str, bytes] = {

@@ -20,9 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from _fleet import run_threads
-from _token_server import TokenServer, server_fixture  # noqa: F401
-from _wire import Reply, WireServer, free_port, json_reply
 from drivers import DRIVERS, make_client
 
 from grantflow import (
@@ -33,6 +30,10 @@ from grantflow import (
     RetryPolicy,
     TokenStoreError,
 )
+
+from ._fleet import run_threads
+from ._token_server import TokenServer, server_fixture  # noqa: F401
+from ._wire import Reply, WireServer, free_port, json_reply
 
 FAST = RetryPolicy(2, base_delay=0.01, max_delay=0.5)
 TOKEN = {"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600}

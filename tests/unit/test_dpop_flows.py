@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _responses import json_response
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
@@ -24,6 +23,8 @@ from grantflow._core._http import HttpResponse
 from grantflow._core._token import OAuth2Token
 from grantflow._flows._drive import Call, Flow, Send, run
 from grantflow.errors import InvalidResponseError, UnsupportedTokenTypeError
+
+from ._responses import json_response
 
 TOKEN_URL = "https://as.example/token"
 PAR_URL = "https://as.example/par"
