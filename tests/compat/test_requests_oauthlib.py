@@ -170,7 +170,7 @@ def test_refresh_token_with_client_secret_is_refused_before_anything_is_sent(
     )
     url, _ = seed.authorization_url(op.metadata["authorization_endpoint"], prompt="consent")
     token = seed.fetch_token(op.metadata["token_endpoint"], authorization_response=follow(url))
-    extra = {"client_id": CLIENT_ID, "client_secret": secret}
+    extra: dict[str, Any] = {"client_id": CLIENT_ID, "client_secret": secret}
     with pytest.raises(TypeError, match="client_secret="):
         seed.refresh_token(op.metadata["token_endpoint"], **extra)
     # The refresh token was not used: it still refreshes.

@@ -56,7 +56,7 @@ def _public_callables() -> Iterator[tuple[str, Callable[..., Any], Any]]:
 def _parameters(target: Callable[..., Any]) -> list[str]:
     if inspect.isclass(target) and issubclass(target, Exception) and "__init__" not in vars(target):
         return []  # the errors share OAuthError's constructor, documented there
-    function = target.__init__ if inspect.isclass(target) else target  # type: ignore[misc]
+    function = target.__init__ if inspect.isclass(target) else target
     if function is object.__init__:
         return []
     try:

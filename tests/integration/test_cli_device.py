@@ -114,5 +114,5 @@ def test_the_qr_code_is_drawn_by_segno_when_it_is_installed(
     monkeypatch.setitem(sys.modules, "segno", fake)
     assert draw_qr("https://as.example/device?user_code=AB", console)
     assert drawn == [("https://as.example/device?user_code=AB", err)]
-    monkeypatch.setitem(sys.modules, "segno", None)  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "segno", None)
     assert not draw_qr("https://as.example/device", console)

@@ -221,15 +221,16 @@ def test_plain_http_to_any_loopback_spelling_is_allowed(url: str) -> None:
 @pytest.mark.parametrize("endpoint", ["userinfo_endpoint", "jwks_uri"])
 def test_plain_http_userinfo_and_jwks_are_refused_before_sending(endpoint: str) -> None:
     adapter = Canned()
+    metadata: dict[str, Any] = {
+        "userinfo_endpoint": "https://as.example/userinfo",
+        "jwks_uri": "https://as.example/jwks",
+        endpoint: "http://as.example/plain",
+    }
     with OAuth2Session(
         "c",
         token={"access_token": "at", "token_type": "Bearer"},
         issuer="https://as.example",
-        **{
-            "userinfo_endpoint": "https://as.example/userinfo",
-            "jwks_uri": "https://as.example/jwks",
-            endpoint: "http://as.example/plain",
-        },
+        **metadata,
     ) as s:
         s.mount("http://", adapter)
         with pytest.raises(InsecureTransportError) as caught:

@@ -22,7 +22,7 @@ from .test_session_options import METADATA
 TOKEN = {"access_token": "at-c", "token_type": "Bearer", "expires_in": 3600}
 
 # The endpoint names test_session_options checks, plus the two it leaves out.
-METADATA_NAMES = {
+METADATA_NAMES: dict[str, Any] = {
     **METADATA,
     "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.as.example/token"},
     "server_metadata_url": "https://as.example/.well-known/openid-configuration",

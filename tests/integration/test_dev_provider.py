@@ -64,7 +64,8 @@ def clocked(clock: Clock) -> Iterator[DevProvider]:
 
 
 def _rsa_client_key(op: DevProvider) -> RSAKey:
-    return RSAKey.import_key(op.private_key_jwt_key)
+    key: RSAKey = RSAKey.import_key(op.private_key_jwt_key)
+    return key
 
 
 # -- discovery and keys -------------------------------------------------------------------
@@ -522,7 +523,11 @@ def test_password_grant_issues_tokens_for_the_right_password_only(op: DevProvide
 
 def test_jwt_bearer_grant_issues_a_token_for_the_assertions_user(op: DevProvider) -> None:
     key = _rsa_client_key(op)
-    claims = {"iss": "client-private-jwt", "sub": "bob", "aud": f"{op.issuer}/token"}
+    claims: dict[str, object] = {
+        "iss": "client-private-jwt",
+        "sub": "bob",
+        "aud": f"{op.issuer}/token",
+    }
     assertion = _assertion(key, "RS256", claims)
 
     body = token(op, None, grant_type=JWT_BEARER, assertion=assertion, scope="openid").json()

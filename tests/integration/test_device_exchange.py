@@ -252,7 +252,7 @@ def test_cancelling_the_async_poll_leaves_nothing_running(
             for _ in range(5):
                 await asyncio.sleep(0)
             polls = len(wire.to("/token"))
-            others = asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[arg-type]
+            others = asyncio.all_tasks() - {asyncio.current_task()}
             assert client.token is None
         return polls, others
 

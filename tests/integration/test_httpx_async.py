@@ -66,7 +66,8 @@ def test_a_task_cancelled_while_it_refreshes_does_not_lose_the_rotated_token(
 ) -> None:
     async def main() -> int:
         async with _async_client(server) as client:
-            leader = asyncio.create_task(client.ensure_active_token())
+            # The async client types its methods as awaitables: ensure_future schedules one.
+            leader = asyncio.ensure_future(client.ensure_active_token())
             await asyncio.sleep(0.03)  # the leader is waiting on the 100 ms token endpoint
             leader.cancel()
             with pytest.raises(asyncio.CancelledError):

@@ -289,7 +289,7 @@ def test_a_401_from_another_host_after_a_redirect_renews_nothing(server: TokenSe
 def test_turning_the_retry_off_after_use_takes_effect(server: TokenServer) -> None:
     session, _ = revoked_session(server)
     assert session.get(server.api_url).status_code == 200
-    server.revoke(session.token["access_token"])  # type: ignore[index]
+    server.revoke(session.token["access_token"])
 
     session.retry_on_invalid_token = False
     response = session.get(server.api_url)

@@ -233,7 +233,9 @@ class Canned(requests.adapters.HTTPAdapter):
         super().__init__()
         self.urls: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.urls.append(request.url or "")
         response = requests.Response()
         response.status_code = 200

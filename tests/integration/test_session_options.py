@@ -48,7 +48,7 @@ def test_requests_attributes_are_set_on_the_session() -> None:
             assert name not in s.metadata
 
 
-METADATA = {
+METADATA: dict[str, Any] = {
     "issuer": "https://as.example",
     "authorization_endpoint": "https://as.example/authorize",
     "token_endpoint": "https://as.example/token",

@@ -247,9 +247,11 @@ class _RecordingAdapter(requests.adapters.HTTPAdapter):
         super().__init__()
         self.timeouts: list[Any] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.timeouts.append(kwargs.get("timeout"))
-        return super().send(request, **kwargs)
+        return super().send(request, *args, **kwargs)
 
 
 def test_requests_of_grantflow_s_own_get_a_finite_timeout_when_none_is_set(

@@ -53,11 +53,13 @@ class Wire:
 
 def _claims(compact: str) -> dict[str, Any]:
     payload = compact.split(".")[1]
-    return json.loads(_b64decode(payload))
+    claims: dict[str, Any] = json.loads(_b64decode(payload))
+    return claims
 
 
 def _header(compact: str) -> dict[str, Any]:
-    return json.loads(_b64decode(compact.split(".")[0]))
+    header: dict[str, Any] = json.loads(_b64decode(compact.split(".")[0]))
+    return header
 
 
 def _b64decode(segment: str) -> bytes:
