@@ -59,10 +59,11 @@ def _load_properties(chunk: int, deadline: float) -> dict[str, Callable[[], None
         print_blob=True,
     )
     settings.load_profile("fuzz")
-    sys.path.insert(0, str(PROPERTY_DIR))
+    # The test folders are packages (tests/unit/__init__.py): import them as such.
+    sys.path.insert(0, str(PROPERTY_DIR.parent))
     found: dict[str, Callable[[], None]] = {}
     for path in sorted(PROPERTY_DIR.glob("test_properties_*.py")):
-        module = importlib.import_module(path.stem)
+        module = importlib.import_module(f"{PROPERTY_DIR.name}.{path.stem}")
         for name, value in vars(module).items():
             if name.startswith("test_") and hasattr(value, "hypothesis"):
                 found[f"{path.stem.removeprefix('test_properties_')}::{name[5:]}"] = value
@@ -74,7 +75,7 @@ def _run(options: argparse.Namespace) -> int:
     # expected here, and the properties that check warnings record their own.
     warnings.simplefilter("ignore")
     properties = _load_properties(options.chunk, options.deadline)
-    calls: Any = importlib.import_module("_properties").CALLS
+    calls: Any = importlib.import_module(f"{PROPERTY_DIR.name}._properties").CALLS
     stats = {name: {"examples": 0, "seconds": 0.0, "calls": 0} for name in properties}
     failed: dict[str, str] = {}
     stop_at = time.monotonic() + options.minutes * 60

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _support import ProtectedAPI, protected_api
 
 from grantflow.testing import DevProvider
+
+from ._support import ProtectedAPI, protected_api
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 import requests
-from _support import CALLBACK, ProtectedAPI, follow
 
 from grantflow.testing import DevProvider
+
+from ._support import CALLBACK, ProtectedAPI, follow
 
 CLIENT_ID, CLIENT_SECRET = "client-basic", "client-basic-secret"
 

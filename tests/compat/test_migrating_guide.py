@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support import CALLBACK, ProtectedAPI, follow
 
 import grantflow
 from grantflow.testing import DevProvider
+
+from ._support import CALLBACK, ProtectedAPI, follow
 
 GUIDE = Path(__file__).parents[2] / "docs" / "migrating.md"
 README = Path(__file__).parents[2] / "README.md"

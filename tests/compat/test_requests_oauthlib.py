@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _support import CALLBACK, ProtectedAPI, follow
 from drivers import DRIVERS, make_client
 
 from grantflow import InvalidTokenError, OAuth2Session
 from grantflow.testing import DevProvider
+
+from ._support import CALLBACK, ProtectedAPI, follow
 
 CLIENT_ID = "client-basic"
 
@@ -169,7 +170,7 @@ def test_refresh_token_with_client_secret_is_refused_before_anything_is_sent(
     )
     url, _ = seed.authorization_url(op.metadata["authorization_endpoint"], prompt="consent")
     token = seed.fetch_token(op.metadata["token_endpoint"], authorization_response=follow(url))
-    extra = {"client_id": CLIENT_ID, "client_secret": secret}
+    extra: dict[str, Any] = {"client_id": CLIENT_ID, "client_secret": secret}
     with pytest.raises(TypeError, match="client_secret="):
         seed.refresh_token(op.metadata["token_endpoint"], **extra)
     # The refresh token was not used: it still refreshes.

@@ -58,7 +58,7 @@ def _parameters(target: Callable[..., Any]) -> list[str]:
         return []  # the errors share OAuthError's constructor, documented there
     if inspect.isclass(target) and getattr(target, "_is_protocol", False):
         return []  # a Protocol (TokenStore) is implemented, never instantiated
-    function = target.__init__ if inspect.isclass(target) else target  # type: ignore[misc]
+    function = target.__init__ if inspect.isclass(target) else target
     if function is object.__init__ or not inspect.isfunction(function):
         return []  # a builtin's constructor (dict's, for DeviceAuthorization)
     try:

@@ -90,6 +90,7 @@ def test_dpop_code_flow_refresh_and_userinfo(
     url, token = _sign_in(session, browser, redirect_uri)
 
     key = session._client.dpop_key
+    assert key is not None
     assert query_params(url)["dpop_jkt"] == key.thumbprint
     assert token["token_type"] == "DPoP"
     assert session.userinfo()["sub"] == "alice"

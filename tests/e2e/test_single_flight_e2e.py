@@ -7,15 +7,14 @@ token request, and as API calls failing with the revoked tokens.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import requests
+from integration._fleet import run_threads, storm
 
 from ._login import signed_in
 from ._provider import ProviderInfo
@@ -27,16 +26,6 @@ THREADS = 32
 PROCESSES = 8
 DEADLINE_S = 120.0
 MakeSession = Callable[..., Any]
-
-
-def _fleet() -> ModuleType:
-    """The integration tests' fleet helper (worker processes, threads started together)."""
-    path = Path(__file__).resolve().parent.parent / "integration" / "_fleet.py"
-    spec = importlib.util.spec_from_file_location("grantflow_e2e_fleet", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.requests_transport
@@ -59,7 +48,7 @@ def test_threads_sharing_a_session_refresh_a_rotating_token_once(
                 subjects.append(response.json()["sub"])
         return int(response.status_code)
 
-    statuses = _fleet().run_threads(THREADS, call)
+    statuses = run_threads(THREADS, call)
 
     assert statuses == [200] * THREADS
     assert subjects == ["alice"] * THREADS
@@ -95,7 +84,7 @@ def test_processes_sharing_a_file_store_refresh_a_rotating_token_once(
         "token_prefix": metadata["token_endpoint"],
     }
 
-    results = _fleet().storm([config] * PROCESSES)
+    results = storm([config] * PROCESSES)
 
     assert [r["status"] for r in results] == [200] * PROCESSES, results
     assert sum(r["token_posts"] for r in results) == 1

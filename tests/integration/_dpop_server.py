@@ -19,9 +19,10 @@ import threading
 import time
 from typing import Any
 
-from _wire import Recorded, Reply, WireServer, json_reply
 from joserfc import jws
 from joserfc.jwk import JWKRegistry
+
+from ._wire import Recorded, Reply, WireServer, json_reply
 
 __all__ = ["DPoPServer"]
 

@@ -40,11 +40,13 @@ class _CountingAdapter(HTTPAdapter):
         self.posts = 0
         self._lock = threading.Lock()
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         if request.method == "POST":
             with self._lock:
                 self.posts += 1
-        return super().send(request, **kwargs)
+        return super().send(request, *args, **kwargs)
 
 
 def run_threads(count: int, work: Callable[[], Any]) -> list[Any]:

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from joserfc.jwk import ECKey, Key, OctKey, RSAKey
+from joserfc.jwk import ECKey, Key, KeyParameters, OctKey, RSAKey
 from joserfc.jws import JWSRegistry
 
 from grantflow import InvalidIDTokenError, OAuth2Session, OAuth2Token
@@ -79,15 +79,17 @@ OMIT: Any = _Omit()
 @functools.cache
 def rsa_key(kid: str | None) -> RSAKey:
     """A 2048-bit RSA key per ``kid``, generated once per test run (generation is slow)."""
-    parameters = {"kid": kid} if kid is not None else None
-    return RSAKey.generate_key(2048, parameters=parameters, private=True)
+    parameters: KeyParameters | None = {"kid": kid} if kid is not None else None
+    key: RSAKey = RSAKey.generate_key(2048, parameters=parameters, private=True)
+    return key
 
 
 @functools.cache
 def ec_key(kid: str | None, crv: str = "P-256") -> ECKey:
     """An EC key per ``(kid, crv)``, generated once per test run."""
-    parameters = {"kid": kid} if kid is not None else None
-    return ECKey.generate_key(crv, parameters=parameters, private=True)
+    parameters: KeyParameters | None = {"kid": kid} if kid is not None else None
+    key: ECKey = ECKey.generate_key(crv, parameters=parameters, private=True)
+    return key
 
 
 _HASHES = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
@@ -476,7 +478,8 @@ def _stranger_of(key: Key) -> Key:
         return rsa_key("stranger")
     if isinstance(key, ECKey):
         return ec_key("stranger", key.curve_name)
-    return OctKey.import_key("another-secret-that-is-not-the-clients-0123456789")
+    stranger: Key = OctKey.import_key("another-secret-that-is-not-the-clients-0123456789")
+    return stranger
 
 
 def rp_session(op: MockOP, **kwargs: Any) -> OAuth2Session:

@@ -13,15 +13,32 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _redis import START_DEADLINE_S, RedisServer, free_port, start
+
+from ._redis import START_DEADLINE_S, RedisServer, free_port, start
 
 SERVICE = "grantflow"
 #: How long Sentinel waits before it calls a silent master down (the default is 30 s).
 DOWN_AFTER_MS = 1000
+
+
+def _cluster_ok(client: Any) -> bool:
+    return bool(client.cluster("info")["cluster_state"] == "ok")
+
+
+def _replica_synced(client: Any) -> bool:
+    return bool(client.info("replication")["master_link_status"] == "up")
+
+
+def _sentinel_ready(client: Any, replicas: int) -> bool:
+    """Whether a Sentinel knows the replicas and the two other Sentinels (it can fail over)."""
+    known = client.execute_command("SENTINEL", "replicas", SERVICE)
+    peers = client.execute_command("SENTINEL", "sentinels", SERVICE)
+    return len(known) == replicas and len(peers) == 2
 
 
 def _wait_for(what: str, check: Callable[[], bool], deadline_s: float = START_DEADLINE_S) -> None:
@@ -64,7 +81,10 @@ class Cluster:
 
         options: dict[str, Any] = {"socket_timeout": 5, "socket_connect_timeout": 5}
         options.update(kwargs)
-        startup = [ClusterNode("127.0.0.1", node.port) for node in self.nodes]
+        startup = [
+            ClusterNode("127.0.0.1", node.port)  # type: ignore[no-untyped-call]  # redis-py's stub
+            for node in self.nodes
+        ]
         return RedisCluster(startup_nodes=startup, **options)
 
     def async_client(self, **kwargs: Any) -> Any:
@@ -107,7 +127,7 @@ def start_cluster(directory: Path) -> Cluster:
             client = node.client()
             _wait_for(
                 f"the cluster node on port {node.port} did not see every slot served",
-                lambda c=client: c.cluster("info")["cluster_state"] == "ok",
+                partial(_cluster_ok, client),
             )
             client.close()
         return cluster
@@ -165,7 +185,10 @@ class SentinelSet:
 
         client = redis.Redis(host="127.0.0.1", port=sentinel_port, socket_timeout=1)
         try:
-            _, port = client.execute_command("SENTINEL", "get-master-addr-by-name", SERVICE)
+            answer = client.execute_command(  # type: ignore[no-untyped-call]  # redis-py's stub
+                "SENTINEL", "get-master-addr-by-name", SERVICE
+            )
+            _, port = answer
             return int(port)
         finally:
             client.close()
@@ -201,7 +224,7 @@ def start_sentinel_set(directory: Path, replicas: int = 1) -> SentinelSet:
             client = server.client()
             _wait_for(
                 f"the replica on port {server.port} did not sync",
-                lambda c=client: c.info("replication")["master_link_status"] == "up",
+                partial(_replica_synced, client),
             )
             client.close()
         for index in range(3):
@@ -231,10 +254,7 @@ def start_sentinel_set(directory: Path, replicas: int = 1) -> SentinelSet:
             # A Sentinel can fail over once it knows the replicas and the other Sentinels.
             _wait_for(
                 f"the Sentinel on port {port} did not find its peers and replicas",
-                lambda c=client: (
-                    len(c.execute_command("SENTINEL", "replicas", SERVICE)) == replicas
-                    and len(c.execute_command("SENTINEL", "sentinels", SERVICE)) == 2
-                ),
+                partial(_sentinel_ready, client, replicas),
             )
             client.close()
         return result

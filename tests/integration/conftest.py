@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import trustme
-from _keys import rsa_private_pem
-from _tls import TLSFiles
-from _wire import WireServer
+
+from ._keys import rsa_private_pem
+from ._tls import TLSFiles
+from ._wire import WireServer
 
 _ENV_TO_CLEAR = (
     "GRANTFLOW_INSECURE_TRANSPORT",

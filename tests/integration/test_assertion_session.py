@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _wire import Recorded, WireServer, json_reply
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from grantflow import AssertionSession, OAuthError
+
+from ._wire import Recorded, WireServer, json_reply
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PAST = 100

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import WireServer, json_reply
 
 from grantflow import (
     InvalidTokenError,
@@ -15,6 +14,8 @@ from grantflow import (
     OAuth2Session,
     UnsupportedTokenTypeError,
 )
+
+from ._wire import WireServer, json_reply
 
 FUTURE = 16_725_225_600
 

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
-from _cli import RunningCli, deliver, query_of, walk_to_redirect
 
 from grantflow.testing import DevProvider
+
+from ._cli import RunningCli, deliver, query_of, walk_to_redirect
 
 REDIRECT = "http://127.0.0.1/cb"
 StartCli = Callable[..., RunningCli]

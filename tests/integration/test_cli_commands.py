@@ -13,9 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _cli import Result, cli_env, run_cli
 
 from grantflow.testing import DevProvider
+
+from ._cli import Result, cli_env, run_cli
 
 TokenFile = Callable[[], Path]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from _cli import Result, cli_env, run_cli
 
 from grantflow.testing import DevProvider
+
+from ._cli import Result, cli_env, run_cli
 
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 REFRESH = "urn:ietf:params:oauth:token-type:refresh_token"

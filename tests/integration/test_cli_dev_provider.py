@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from _cli import TIMEOUT, cli_env, run_cli
 
 from grantflow._cli import main
+
+from ._cli import TIMEOUT, cli_env, run_cli
 
 ISSUER_LINE = re.compile(r"^issuer:\s+(\S+)$", re.MULTILINE)
 

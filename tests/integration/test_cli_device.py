@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from _cli import TIMEOUT, RunningCli, cli_env, run_cli
 
 from grantflow._cli._device import big_code
 from grantflow._cli._exit import EXIT_OAUTH_ERROR, EXIT_OK
 from grantflow.testing import DevProvider
+
+from ._cli import TIMEOUT, RunningCli, cli_env, run_cli
 
 SPACED_CODE = re.compile(r"\|\s+((?:[A-Z-]  ){8}[A-Z])\s+\|")
 
@@ -113,5 +114,5 @@ def test_the_qr_code_is_a_real_symbol_of_the_size_segno_gives(
     drawn = set("".join(lines))
     assert drawn <= set(" \u2580\u2584\u2588")
     assert len(drawn) >= 3  # both dark and light modules: not a blank or solid block
-    monkeypatch.setitem(sys.modules, "segno", None)  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "segno", None)
     assert not draw_qr(url, console)

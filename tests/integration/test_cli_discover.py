@@ -8,8 +8,9 @@ address without a scheme is a usage error that suggests the URL it probably mean
 from __future__ import annotations
 
 import pytest
-from _cli import cli_env, run_cli
-from _wire import Reply, WireServer, json_reply, text_reply
+
+from ._cli import cli_env, run_cli
+from ._wire import Reply, WireServer, json_reply, text_reply
 
 OIDC = "/.well-known/openid-configuration"
 RFC8414 = "/.well-known/oauth-authorization-server"

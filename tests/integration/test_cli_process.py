@@ -16,7 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cli import (
+
+from grantflow.testing import DevProvider
+
+from ._cli import (
     AUTHORIZATION_URL,
     GRANTFLOW,
     TIMEOUT,
@@ -24,9 +27,7 @@ from _cli import (
     run_cli,
     run_process,
 )
-from _wire import free_port
-
-from grantflow.testing import DevProvider
+from ._wire import free_port
 
 
 @pytest.fixture

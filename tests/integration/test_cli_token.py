@@ -11,10 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from _cli import Result, cli_env, run_cli
-from _wire import WireServer, json_reply, text_reply
 
 from grantflow.testing import DevProvider
+
+from ._cli import Result, cli_env, run_cli
+from ._wire import WireServer, json_reply, text_reply
 
 M2M_SECRET = "client-m2m-secret"
 

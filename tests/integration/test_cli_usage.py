@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _cli import cli_env, run_cli
+
+from ._cli import cli_env, run_cli
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from _wire import Recorded, Reply, WireServer, json_reply, text_reply
 
 from grantflow import (
     InvalidResponseError,
@@ -23,6 +22,8 @@ from grantflow import (
     UnsupportedTokenTypeError,
     compliance,
 )
+
+from ._wire import Recorded, Reply, WireServer, json_reply, text_reply
 
 CLIENT_ID, CLIENT_SECRET = "client-1", "secret-1"
 FUTURE = 16_725_225_600
@@ -117,7 +118,8 @@ def _slack_api(request: Recorded) -> Reply:
     if request.body.startswith(b"{"):
         token = header.removeprefix("Bearer ") if header else None
     else:
-        token = (request.query.get("token") or request.form.get("token") or [None])[0]
+        sent = request.query.get("token") or request.form.get("token")
+        token = sent[0] if sent else None
     if token is None:
         return json_reply({"ok": False, "error": "not_authed"})
     return json_reply({"ok": True, "token": token, "bearer_header": header is not None})

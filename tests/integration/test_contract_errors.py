@@ -10,8 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from _wire import WireServer, json_reply, text_reply
-from test_session_errors import Canned
 
 from grantflow import (
     AuthorizationError,
@@ -25,6 +23,9 @@ from grantflow import (
     OAuthError,
     UnsupportedTokenTypeError,
 )
+
+from ._wire import WireServer, json_reply, text_reply
+from .test_session_errors import Canned
 
 REDIRECT = "https://app.example/cb"
 SECRET = "contract-secret-5f1e"
@@ -220,15 +221,16 @@ def test_plain_http_to_any_loopback_spelling_is_allowed(url: str) -> None:
 @pytest.mark.parametrize("endpoint", ["userinfo_endpoint", "jwks_uri"])
 def test_plain_http_userinfo_and_jwks_are_refused_before_sending(endpoint: str) -> None:
     adapter = Canned()
+    metadata: dict[str, Any] = {
+        "userinfo_endpoint": "https://as.example/userinfo",
+        "jwks_uri": "https://as.example/jwks",
+        endpoint: "http://as.example/plain",
+    }
     with OAuth2Session(
         "c",
         token={"access_token": "at", "token_type": "Bearer"},
         issuer="https://as.example",
-        **{
-            "userinfo_endpoint": "https://as.example/userinfo",
-            "jwks_uri": "https://as.example/jwks",
-            endpoint: "http://as.example/plain",
-        },
+        **metadata,
     ) as s:
         s.mount("http://", adapter)
         with pytest.raises(InsecureTransportError) as caught:

@@ -12,16 +12,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from _tls import TLSFiles
-from _wire import WireServer, json_reply
-from test_session_options import METADATA
 
 from grantflow import OAuth2Session
+
+from ._tls import TLSFiles
+from ._wire import WireServer, json_reply
+from .test_session_options import METADATA
 
 TOKEN = {"access_token": "at-c", "token_type": "Bearer", "expires_in": 3600}
 
 # The endpoint names test_session_options checks, plus the two it leaves out.
-METADATA_NAMES = {
+METADATA_NAMES: dict[str, Any] = {
     **METADATA,
     "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.as.example/token"},
     "server_metadata_url": "https://as.example/.well-known/openid-configuration",

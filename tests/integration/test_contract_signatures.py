@@ -183,7 +183,7 @@ def test_session_has_token_token_auth_and_metadata() -> None:
     with OAuth2Session("c", token={"access_token": "a", "token_type": "Bearer"}) as s:
         assert isinstance(s.token, OAuth2Token)
         assert isinstance(s.token_auth, OAuth2Auth)
-        assert s.token_auth.token == s.token  # type: ignore[attr-defined]
+        assert s.token_auth.token == s.token
         assert isinstance(s.metadata, dict)
         s.token = {"access_token": "b", "token_type": "Bearer", "expires_in": 5}
         assert isinstance(s.token, OAuth2Token)

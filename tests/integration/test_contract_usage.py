@@ -12,8 +12,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
-from _mock_op import MockOP, op_fixture  # noqa: F401
-from _wire import WireServer, json_reply
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
@@ -25,6 +23,9 @@ from grantflow import (
     OAuth2Token,
     PrivateKeyJWT,
 )
+
+from ._mock_op import MockOP, op_fixture  # noqa: F401
+from ._wire import WireServer, json_reply
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN = {"access_token": "at-usage", "token_type": "Bearer", "expires_in": 3600}

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from _cli import Result, Terminal, cli_env, run_cli
 
 from grantflow.testing import DevProvider
+
+from ._cli import Result, Terminal, cli_env, run_cli
 
 SECTIONS = (
     "Discovery",

@@ -12,7 +12,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from devprovider_helpers import (
+from joserfc import jwt
+from joserfc.jwk import ECKey, OctKey, RSAKey
+
+from grantflow._cli._dev_provider import describe
+from grantflow.testing import ClientInfo, DevProvider, main
+from grantflow.testing._config import parse_client
+from grantflow.testing._keys import half_hash
+from grantflow.testing._state import AccessToken, Store
+
+from ._devprovider import (
     REDIRECT_URI,
     SECRETS,
     TIMEOUT,
@@ -30,14 +39,6 @@ from devprovider_helpers import (
     token,
     verify,
 )
-from joserfc import jwt
-from joserfc.jwk import ECKey, OctKey, RSAKey
-
-from grantflow._cli._dev_provider import describe
-from grantflow.testing import ClientInfo, DevProvider, main
-from grantflow.testing._config import parse_client
-from grantflow.testing._keys import half_hash
-from grantflow.testing._state import AccessToken, Store
 
 pytest_plugins = ["pytester", "devprovider_helpers"]
 
@@ -45,7 +46,8 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
 def _rsa_client_key(op: DevProvider) -> RSAKey:
-    return RSAKey.import_key(op.private_key_jwt_key)
+    key: RSAKey = RSAKey.import_key(op.private_key_jwt_key)
+    return key
 
 
 # -- discovery and keys -------------------------------------------------------------------
@@ -504,7 +506,11 @@ def test_password_grant_issues_tokens_for_the_right_password_only(op: DevProvide
 
 def test_jwt_bearer_grant_issues_a_token_for_the_assertions_user(op: DevProvider) -> None:
     key = _rsa_client_key(op)
-    claims = {"iss": "client-private-jwt", "sub": "bob", "aud": f"{op.issuer}/token"}
+    claims: dict[str, object] = {
+        "iss": "client-private-jwt",
+        "sub": "bob",
+        "aud": f"{op.issuer}/token",
+    }
     assertion = _assertion(key, "RS256", claims)
 
     body = token(op, None, grant_type=JWT_BEARER, assertion=assertion, scope="openid").json()

@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 import requests
-from devprovider_helpers import (
+from joserfc import jwt
+from joserfc.jwk import ECKey
+
+from grantflow import DPoPKey
+from grantflow.testing import DevProvider
+
+from ._devprovider import (
     REDIRECT_URI,
     TIMEOUT,
     Clock,
@@ -23,11 +29,6 @@ from devprovider_helpers import (
     post,
     query_of,
 )
-from joserfc import jwt
-from joserfc.jwk import ECKey
-
-from grantflow import DPoPKey
-from grantflow.testing import DevProvider
 
 # The op, clock and clocked fixtures.
 pytest_plugins = ["devprovider_helpers"]

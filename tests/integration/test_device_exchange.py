@@ -17,13 +17,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _wire import Recorded, Reply, WireServer, json_reply
 from drivers import DRIVERS, make_client
 
 import grantflow
 from grantflow import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, InvalidResponseError, OAuthError
 from grantflow._flows import _drive
 from grantflow.httpx import AsyncOAuth2Client
+
+from ._wire import Recorded, Reply, WireServer, json_reply
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -251,7 +252,7 @@ def test_cancelling_the_async_poll_leaves_nothing_running(
             for _ in range(5):
                 await asyncio.sleep(0)
             polls = len(wire.to("/token"))
-            others = asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[arg-type]
+            others = asyncio.all_tasks() - {asyncio.current_task()}
             assert client.token is None
         return polls, others
 

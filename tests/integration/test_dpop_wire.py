@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 import requests
-from _dpop_server import DPoPServer, stolen_request
-from _wire import Reply, WireServer, json_reply
 from drivers import DRIVERS, make_client
 
 from grantflow import DPoPKey, FileTokenStore, OAuthError
 from grantflow.errors import UnsupportedTokenTypeError
+
+from ._dpop_server import DPoPServer, stolen_request
+from ._wire import Reply, WireServer, json_reply
 
 pytestmark = pytest.mark.parametrize("driver", DRIVERS)
 

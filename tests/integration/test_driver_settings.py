@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _wire import WireServer, json_reply
 from drivers import DRIVERS, make_client
+
+from ._wire import WireServer, json_reply
 
 TOKEN = {"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600}
 

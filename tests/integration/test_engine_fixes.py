@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 import pytest
 import requests
-from _wire import Reply, WireServer, json_reply, text_reply
 
 from grantflow import (
     InvalidIDTokenError,
@@ -22,6 +21,8 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._wire import Reply, WireServer, json_reply, text_reply
 
 TOKEN = {"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600}
 CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}

@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import OAuth2Token
 from grantflow.httpx import AsyncOAuth2Client, OAuth2Auth, OAuth2Client
+
+from ._token_server import TokenServer, server_fixture  # noqa: F401
 
 TASKS = 1000
 
@@ -65,7 +66,8 @@ def test_a_task_cancelled_while_it_refreshes_does_not_lose_the_rotated_token(
 ) -> None:
     async def main() -> int:
         async with _async_client(server) as client:
-            leader = asyncio.create_task(client.ensure_active_token())
+            # The async client types its methods as awaitables: ensure_future schedules one.
+            leader = asyncio.ensure_future(client.ensure_active_token())
             await asyncio.sleep(0.03)  # the leader is waiting on the 100 ms token endpoint
             leader.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -96,7 +98,7 @@ def test_followers_of_a_cancelled_leader_start_over_and_get_a_token(server: Toke
 
 
 def test_sync_client_threads_share_one_refresh(server: TokenServer) -> None:
-    from _fleet import run_threads
+    from ._fleet import run_threads
 
     with OAuth2Client(
         "client", "secret", token_endpoint=server.token_url, token=server.issue()

@@ -13,7 +13,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
-from _cli import (
+
+from grantflow.testing import DevProvider
+
+from ._cli import (
     Result,
     RunningCli,
     cli_env,
@@ -22,11 +25,9 @@ from _cli import (
     run_cli,
     walk_to_redirect,
 )
-from _tls import TLSFiles
-from _wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
-from test_leaks_support import assert_absent
-
-from grantflow.testing import DevProvider
+from ._leaks import assert_absent
+from ._tls import TLSFiles
+from ._wire import Recorded, Reply, WireServer, free_port, json_reply, text_reply
 
 CLIENT_SECRET = "SECRET-cs-4711"
 PASSWORD = "SECRET-pw-4711"

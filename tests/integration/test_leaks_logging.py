@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import WireServer, free_port, json_reply
 from requests.adapters import HTTPAdapter
-from test_leaks_support import assert_absent
 from urllib3.util.retry import Retry
 
 from grantflow import AssertionSession, ClientSecretJWT, OAuth2Session, OAuth2Token, OAuthError
+
+from ._leaks import assert_absent
+from ._wire import WireServer, free_port, json_reply
 
 CLIENT_SECRET = "SECRET-cs-4711"
 PASSWORD = "SECRET-pw-4711"

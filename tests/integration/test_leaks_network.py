@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import WireServer, free_port, json_reply
-from test_leaks_support import assert_absent, exception_texts
 
 from grantflow import OAuth2Auth, OAuth2Session
+
+from ._leaks import assert_absent, exception_texts
+from ._wire import WireServer, free_port, json_reply
 
 CLIENT_SECRET = "SECRET-cs-4711"
 PASSWORD = "SECRET-pw-4711"

@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _keys import rsa_private_pem
-from _wire import WireServer, json_reply
-from test_leaks_support import assert_absent
 
 from grantflow import (
     AssertionSession,
@@ -33,6 +30,10 @@ from grantflow import (
     PrivateKeyJWT,
 )
 from grantflow.testing import DevProvider
+
+from ._keys import rsa_private_pem
+from ._leaks import assert_absent
+from ._wire import WireServer, json_reply
 
 CLIENT_SECRET = "SECRET-cs-4711-long-enough-for-hs256-xxxxxx"
 ACCESS_TOKEN = "SECRET-at-4711"

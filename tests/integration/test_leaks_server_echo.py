@@ -13,8 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _wire import Recorded, Reply, WireServer, json_reply, text_reply
-from test_leaks_support import assert_absent, exception_texts
 
 from grantflow import (
     AssertionSession,
@@ -23,6 +21,9 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._leaks import assert_absent, exception_texts
+from ._wire import Recorded, Reply, WireServer, json_reply, text_reply
 
 CLIENT_SECRET = "SECRET-cs-4711-client-secret-of-32+bytes"
 PASSWORD = "SECRET-pw-4711"

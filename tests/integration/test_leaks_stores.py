@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _redis import RedisServer, own_redis_fixture, redis_server_fixture  # noqa: F401
-from test_leaks_support import assert_absent, exception_texts
 
 from grantflow import FileTokenStore, RedisTokenStore, TokenStoreError
 from grantflow.testing import DevProvider
+
+from ._leaks import assert_absent, exception_texts
+from ._redis import RedisServer, own_redis_fixture, redis_server_fixture  # noqa: F401
 
 ACCESS_TOKEN = "SECRET-at-4711"
 REFRESH_TOKEN = "SECRET-rt-4711"

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 import requests
-from _tls import TLSFiles
-from _wire import WireServer, json_reply
 
 from grantflow import OAuth2Session
+
+from ._tls import TLSFiles
+from ._wire import WireServer, json_reply
 
 TOKEN = {"access_token": "mtls-at", "token_type": "Bearer", "expires_in": 3600}
 TLS_METHODS = ["tls_client_auth", "self_signed_tls_client_auth"]

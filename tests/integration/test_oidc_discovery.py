@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from _mock_op import (
+
+from grantflow import InvalidResponseError, OAuth2Session
+
+from ._mock_op import (
     REDIRECT_URI,
     MockOP,
     Reply,
@@ -18,8 +21,6 @@ from _mock_op import (
     op_fixture,  # noqa: F401
     rp_session,
 )
-
-from grantflow import InvalidResponseError, OAuth2Session
 
 
 def _issuer_session(op: MockOP, issuer: str) -> OAuth2Session:
@@ -158,7 +159,7 @@ def test_explicit_endpoints_win_over_discovered_ones(op: MockOP) -> None:
 
 
 def test_discovered_signing_algorithms_decide_what_is_allowed(op: MockOP) -> None:
-    from _mock_op import ec_key, rsa_key
+    from ._mock_op import ec_key, rsa_key
 
     op.metadata["id_token_signing_alg_values_supported"] = ["ES256"]
     op.jwks_keys = [rsa_key("rsa-1"), ec_key("ec-1")]

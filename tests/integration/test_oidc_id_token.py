@@ -12,7 +12,10 @@ import time
 from typing import Any
 
 import pytest
-from _mock_op import (
+
+from grantflow import InvalidIDTokenError
+
+from ._mock_op import (
     CLIENT_ID,
     OMIT,
     SUBJECT,
@@ -25,8 +28,6 @@ from _mock_op import (
     rejected,
     rp_session,
 )
-
-from grantflow import InvalidIDTokenError
 
 NOW = int(time.time())
 

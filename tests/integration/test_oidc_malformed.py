@@ -12,7 +12,10 @@ import json
 from typing import Any
 
 import pytest
-from _mock_op import (
+
+from grantflow import InvalidIDTokenError, OAuthError
+
+from ._mock_op import (
     MockOP,
     Recorded,
     Reply,
@@ -23,8 +26,6 @@ from _mock_op import (
     rp_session,
     rsa_key,
 )
-
-from grantflow import InvalidIDTokenError, OAuthError
 
 
 def _b64(data: object) -> str:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _mock_op import OMIT, MockOP, code_flow, op_fixture, rejected, rp_session  # noqa: F401
 
 from grantflow import InvalidResponseError, OAuth2Session
+
+from ._mock_op import OMIT, MockOP, code_flow, op_fixture, rejected, rp_session  # noqa: F401
 
 TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"

@@ -11,7 +11,10 @@ import time
 from typing import Any
 
 import pytest
-from _mock_op import (
+
+from grantflow import InvalidResponseError, OAuth2Session, OAuth2Token
+
+from ._mock_op import (
     CLIENT_ID,
     OMIT,
     SUBJECT,
@@ -25,8 +28,6 @@ from _mock_op import (
     rp_session,
     rsa_key,
 )
-
-from grantflow import InvalidResponseError, OAuth2Session, OAuth2Token
 
 
 def _refreshes_with(op: MockOP, with_id_token: bool = True, **claims: Any) -> None:

@@ -11,7 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _mock_op import (
+
+from grantflow import (
+    AuthorizationError,
+    InvalidIDTokenError,
+    MismatchingStateError,
+    OAuth2Session,
+    OAuthError,
+)
+
+from ._mock_op import (
     OMIT,
     SUBJECT,
     MockOP,
@@ -20,14 +29,6 @@ from _mock_op import (
     rejected,
     rp_session,
     token_hash,
-)
-
-from grantflow import (
-    AuthorizationError,
-    InvalidIDTokenError,
-    MismatchingStateError,
-    OAuth2Session,
-    OAuthError,
 )
 
 BEFORE_TOKEN = ["/.well-known/openid-configuration", "/jwks"]

@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _mock_op import (
+from joserfc.jwk import OctKey
+
+from grantflow import InvalidIDTokenError, OAuthError
+
+from ._mock_op import (
     OMIT,
     SUBJECT,
     MockOP,
@@ -22,9 +26,6 @@ from _mock_op import (
     rp_session,
     rsa_key,
 )
-from joserfc.jwk import OctKey
-
-from grantflow import InvalidIDTokenError, OAuthError
 
 
 def _accepts(op: MockOP, **session: Any) -> dict[str, Any]:

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 from urllib.parse import quote
 
 import pytest
-from _mock_op import (
+from joserfc import jwt
+from joserfc.jwk import OctKey
+
+from grantflow import MismatchingStateError
+
+from ._mock_op import (
     CLIENT_ID,
     CLIENT_SECRET,
     OMIT,
@@ -25,10 +31,6 @@ from _mock_op import (
     rp_session,
     rsa_key,
 )
-from joserfc import jwt
-from joserfc.jwk import OctKey
-
-from grantflow import MismatchingStateError
 
 
 def test_token_request_uses_client_secret_basic_pkce_and_the_redirect_uri(op: MockOP) -> None:
@@ -79,7 +81,7 @@ def test_token_request_with_private_key_jwt_and_an_rs256_id_token(op: MockOP) ->
 # -- a callback handled by another process (api.md §9) --------------------------------------
 
 
-def _hand_over(op: MockOP, response_type: str, **authorize: object) -> tuple[dict, str]:
+def _hand_over(op: MockOP, response_type: str, **authorize: object) -> tuple[dict[str, Any], str]:
     """Start a request in one session; return its record and the provider's callback URL."""
     first = rp_session(op)
     url, state = first.create_authorization_url(response_type=response_type)
@@ -88,7 +90,7 @@ def _hand_over(op: MockOP, response_type: str, **authorize: object) -> tuple[dic
     return record, op.authorize(url, **authorize).url  # type: ignore[arg-type]
 
 
-def _redeem_elsewhere(op: MockOP, record: dict, callback: str) -> dict:
+def _redeem_elsewhere(op: MockOP, record: dict[str, Any], callback: str) -> dict[str, Any]:
     second = rp_session(op)
     return second.fetch_token(
         authorization_response=callback,

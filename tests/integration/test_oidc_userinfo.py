@@ -11,7 +11,16 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _mock_op import (
+
+from grantflow import (
+    InvalidIDTokenError,
+    InvalidResponseError,
+    MissingTokenError,
+    OAuth2Session,
+    OAuthError,
+)
+
+from ._mock_op import (
     CLIENT_ID,
     REDIRECT_URI,
     SUBJECT,
@@ -23,14 +32,6 @@ from _mock_op import (
     op_fixture,  # noqa: F401
     rp_session,
     rsa_key,
-)
-
-from grantflow import (
-    InvalidIDTokenError,
-    InvalidResponseError,
-    MissingTokenError,
-    OAuth2Session,
-    OAuthError,
 )
 
 

@@ -17,20 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from _redis import RedisServer, own_redis_fixture  # noqa: F401
-from _redis_ha import (
+
+from grantflow import OAuth2Session
+from grantflow._stores._redis import RedisTokenStore, lock_key_for
+from grantflow.errors import TokenStoreError
+from grantflow.httpx import AsyncOAuth2Client
+
+from ._redis import RedisServer, own_redis_fixture  # noqa: F401
+from ._redis_ha import (
     SERVICE,
     Cluster,
     SentinelSet,
     redis_cluster_fixture,  # noqa: F401
     redis_sentinel_fixture,  # noqa: F401
 )
-from _token_server import TokenServer, running
-
-from grantflow import OAuth2Session
-from grantflow._stores._redis import RedisTokenStore, lock_key_for
-from grantflow.errors import TokenStoreError
-from grantflow.httpx import AsyncOAuth2Client
+from ._token_server import TokenServer, running
 
 #: Access tokens live 3 s and are renewed 1 s before they expire: one renewal every ~2 s.
 ACCESS_TTL_S = 3

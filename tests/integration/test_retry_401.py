@@ -15,12 +15,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-from _fleet import run_threads
-from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import OAuth2Auth, OAuth2Session, OAuthError
 from grantflow._core._challenge import is_invalid_token_challenge
 from grantflow._sources._setbacks import MAX_BACKOFF_S
+
+from ._fleet import run_threads
+from ._token_server import TokenServer, server_fixture  # noqa: F401
 
 THREADS = 32
 
@@ -288,7 +289,7 @@ def test_a_401_from_another_host_after_a_redirect_renews_nothing(server: TokenSe
 def test_turning_the_retry_off_after_use_takes_effect(server: TokenServer) -> None:
     session, _ = revoked_session(server)
     assert session.get(server.api_url).status_code == 200
-    server.revoke(session.token["access_token"])  # type: ignore[index]
+    server.revoke(session.token["access_token"])
 
     session.retry_on_invalid_token = False
     response = session.get(server.api_url)

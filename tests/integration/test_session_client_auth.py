@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _wire import Recorded, WireServer, json_reply
 
 from grantflow import OAuth2Session
+
+from ._wire import Recorded, WireServer, json_reply
 
 TOKEN = {"access_token": "at", "token_type": "Bearer", "expires_in": 3600}
 AuthFunc = Any

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import Reply, WireServer, free_port, json_reply, text_reply
 
 from grantflow import (
     InsecureTransportError,
@@ -20,6 +19,8 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._wire import Reply, WireServer, free_port, json_reply, text_reply
 
 PAST = 100
 SECRET = "client-secret-XYZ"
@@ -232,7 +233,9 @@ class Canned(requests.adapters.HTTPAdapter):
         super().__init__()
         self.urls: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.urls.append(request.url or "")
         response = requests.Response()
         response.status_code = 200

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _wire import Recorded, UpdateRecorder, WireServer, json_reply
 
 from grantflow import MissingTokenError, OAuth2Session, OAuth2Token
+
+from ._wire import Recorded, UpdateRecorder, WireServer, json_reply
 
 TOKEN = {
     "access_token": "at-1",
@@ -117,7 +118,8 @@ def test_token_endpoint_requests_ask_for_json(session: OAuth2Session, wire: Wire
 def test_fetch_access_token_does_what_fetch_token_does(
     session: OAuth2Session, wire: WireServer
 ) -> None:
-    token = session.fetch_access_token(username="alice", password="pw")
+    # functools.wraps on the method hides its bound self from mypy.
+    token = session.fetch_access_token(username="alice", password="pw")  # type: ignore[call-arg]
     sent = wire.last("/token")
     assert sent.field("grant_type") == "password"
     assert sent.field("username") == "alice"

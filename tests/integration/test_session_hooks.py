@@ -7,9 +7,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import requests
-from _wire import Reply, WireServer, json_reply
 
 from grantflow import OAuth2Session
+
+from ._wire import Reply, WireServer, json_reply
 
 FUTURE = 16_725_225_600
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
-from _wire import Reply, WireServer, json_reply, text_reply
 
 from grantflow import (
     InvalidResponseError,
@@ -14,6 +13,8 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._wire import Reply, WireServer, json_reply, text_reply
 
 TOKEN = {"access_token": "at-1", "refresh_token": "rt-1", "token_type": "Bearer"}
 
@@ -269,7 +270,8 @@ def test_context_manager_closes_every_connection(wire: WireServer) -> None:
     with OAuth2Session("c", "s", token_endpoint=wire.url("/token")) as s:
         s.fetch_token()
         s.get(wire.url("/api"))
-        adapters = list(s.adapters.values())
+        # requests mounts an HTTPAdapter (which owns the pool manager) for both schemes.
+        adapters = cast("list[requests.adapters.HTTPAdapter]", list(s.adapters.values()))
         assert any(len(a.poolmanager.pools) for a in adapters)
     assert all(len(a.poolmanager.pools) == 0 for a in adapters)
 

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _wire import WireServer, json_reply
 
 from grantflow import (
     AuthorizationError,
@@ -17,6 +16,8 @@ from grantflow import (
     OAuth2Session,
     OAuthError,
 )
+
+from ._wire import WireServer, json_reply
 
 TOKEN = {"access_token": "at", "token_type": "Bearer", "expires_in": 3600}
 
@@ -47,7 +48,7 @@ def test_requests_attributes_are_set_on_the_session() -> None:
             assert name not in s.metadata
 
 
-METADATA = {
+METADATA: dict[str, Any] = {
     "issuer": "https://as.example",
     "authorization_endpoint": "https://as.example/authorize",
     "token_endpoint": "https://as.example/token",

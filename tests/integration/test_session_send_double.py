@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 import requests
-from _wire import WireServer, json_reply
 
 from grantflow import InvalidResponseError, OAuth2Session
+
+from ._wire import WireServer, json_reply
 
 
 def _response(prep: requests.PreparedRequest, status: int, body: bytes) -> requests.Response:
@@ -32,7 +33,8 @@ def test_a_send_replaced_on_the_session_receives_the_token_request() -> None:
         return _response(prep, 200, json.dumps(body).encode())
 
     session = OAuth2Session("c", "s", token_endpoint="https://as.example/token")
-    session.send = send  # type: ignore[method-assign]
+    # A fake transport in place of requests' send (narrower parameters, same calls).
+    session.send = send  # type: ignore[method-assign,assignment]
     token = session.fetch_token()
     assert token["access_token"] == "at-1"
     assert [p.url for p in seen] == ["https://as.example/token"]
@@ -44,7 +46,8 @@ def test_an_in_memory_body_over_one_mebibyte_is_refused() -> None:
         return _response(prep, 200, b"{" + b" " * (1024 * 1024) + b"}")
 
     session = OAuth2Session("c", "s", token_endpoint="https://as.example/token")
-    session.send = send  # type: ignore[method-assign]
+    # A fake transport in place of requests' send (narrower parameters, same calls).
+    session.send = send  # type: ignore[method-assign,assignment]
     with pytest.raises(InvalidResponseError) as caught:
         session.fetch_token()
     assert "larger than" in str(caught.value)

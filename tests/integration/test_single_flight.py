@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 import requests
-from _fleet import run_threads, storm
-from _redis import RedisServer, redis_server_fixture  # noqa: F401
-from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import MemoryTokenStore, OAuth2Auth, OAuth2Session, OAuthError
 from grantflow._sources._setbacks import MAX_BACKOFF_S
 from grantflow._stores._file import FileTokenStore
 from grantflow._stores._redis import RedisTokenStore
+
+from ._fleet import run_threads, storm
+from ._redis import RedisServer, redis_server_fixture  # noqa: F401
+from ._token_server import TokenServer, server_fixture  # noqa: F401
 
 THREADS = 32
 PROCESSES = 8

@@ -15,14 +15,18 @@ import stat
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from _redis import RedisServer, redis_server_fixture  # noqa: F401
 
 from grantflow._stores._file import FileTokenStore
 from grantflow._stores._redis import RedisTokenStore
 from grantflow.errors import TokenStoreError
+
+from ._redis import RedisServer, redis_server_fixture  # noqa: F401
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 SECRET_AT = "at-must-never-show-5678"
 HOSTILE_VALUES: dict[str, bytes] = {
@@ -208,7 +212,7 @@ def _saving_child(path: Path, round_: int, progress: int, mid_save: bool) -> Non
         if mid_save:
             fsync = os.fsync
 
-            def announcing_fsync(fd: int) -> None:
+            def announcing_fsync(fd: FileDescriptorLike) -> None:
                 os.write(progress, b".")
                 fsync(fd)
 

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fleet import spawned
-from _redis import RedisServer, own_redis_fixture, redis_server_fixture  # noqa: F401
-from _token_server import TokenServer, server_fixture  # noqa: F401
 
 from grantflow import MemoryTokenStore, OAuth2Session, TokenStore
 from grantflow._stores._file import FileTokenStore
 from grantflow._stores._redis import RedisTokenStore
 from grantflow.errors import OAuthError, TokenStoreError
+
+from ._fleet import spawned
+from ._redis import RedisServer, own_redis_fixture, redis_server_fixture  # noqa: F401
+from ._token_server import TokenServer, server_fixture  # noqa: F401
 
 SECRET_AT = "at-must-never-show-1234"
 # One expiry for the whole module: a token built twice must compare equal even when the

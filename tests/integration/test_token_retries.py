@@ -20,9 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from _fleet import run_threads
-from _token_server import TokenServer, server_fixture  # noqa: F401
-from _wire import Reply, WireServer, free_port, json_reply
 from drivers import DRIVERS, make_client
 
 from grantflow import (
@@ -33,6 +30,10 @@ from grantflow import (
     RetryPolicy,
     TokenStoreError,
 )
+
+from ._fleet import run_threads
+from ._token_server import TokenServer, server_fixture  # noqa: F401
+from ._wire import Reply, WireServer, free_port, json_reply
 
 FAST = RetryPolicy(2, base_delay=0.01, max_delay=0.5)
 TOKEN = {"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600}
@@ -246,9 +247,11 @@ class _RecordingAdapter(requests.adapters.HTTPAdapter):
         super().__init__()
         self.timeouts: list[Any] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.timeouts.append(kwargs.get("timeout"))
-        return super().send(request, **kwargs)
+        return super().send(request, *args, **kwargs)
 
 
 def test_requests_of_grantflow_s_own_get_a_finite_timeout_when_none_is_set(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from hypothesis import strategies as st
 
 from grantflow.errors import OAuthError
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 #: Parser calls made by the properties, by parser name.
 CALLS: Counter[str] = Counter()
@@ -27,6 +28,12 @@ CALLS: Counter[str] = Counter()
 _BARE = (KeyError, TypeError, IndexError, UnicodeError, RecursionError, OverflowError)
 
 
+@overload
+def outcome(
+    parser: Callable[..., T], *args: Any, documented: tuple[type[E], ...], **kwargs: Any
+) -> T | E: ...
+@overload
+def outcome(parser: Callable[..., T], *args: Any, **kwargs: Any) -> T | OAuthError: ...
 def outcome(
     parser: Callable[..., T],
     *args: Any,

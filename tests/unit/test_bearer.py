@@ -75,7 +75,7 @@ def test_the_header_placement_adds_the_same_value_without_touching_the_rest() ->
 def test_a_token_without_an_access_token_is_a_missing_token_not_an_empty_bearer(
     access_token: object, placement: str
 ) -> None:
-    mapping = {"token_type": "Bearer", "id_token": "header.claims.sig"}
+    mapping: dict[str, object] = {"token_type": "Bearer", "id_token": "header.claims.sig"}
     if access_token is not None:
         mapping["access_token"] = access_token
     with pytest.raises(MissingTokenError):

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from _responses import json_response
 
 import grantflow
 from grantflow._core._device import (
@@ -25,6 +24,8 @@ from grantflow._core._device import (
 from grantflow._core._http import HttpResponse
 from grantflow._core._token import OAuth2Token
 from grantflow.errors import InvalidResponseError, OAuthError
+
+from ._responses import json_response
 
 NOW = 1_700_000_000
 DEVICE_CODE = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"

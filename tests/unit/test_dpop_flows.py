@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _responses import json_response
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
@@ -24,6 +23,8 @@ from grantflow._core._http import HttpResponse
 from grantflow._core._token import OAuth2Token
 from grantflow._flows._drive import Call, Flow, Send, run
 from grantflow.errors import InvalidResponseError, UnsupportedTokenTypeError
+
+from ._responses import json_response
 
 TOKEN_URL = "https://as.example/token"
 PAR_URL = "https://as.example/par"
@@ -52,11 +53,13 @@ class Wire:
 
 def _claims(compact: str) -> dict[str, Any]:
     payload = compact.split(".")[1]
-    return json.loads(_b64decode(payload))
+    claims: dict[str, Any] = json.loads(_b64decode(payload))
+    return claims
 
 
 def _header(compact: str) -> dict[str, Any]:
-    return json.loads(_b64decode(compact.split(".")[0]))
+    header: dict[str, Any] = json.loads(_b64decode(compact.split(".")[0]))
+    return header
 
 
 def _b64decode(segment: str) -> bytes:

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from _responses import json_response
 
 import grantflow
 from grantflow._core import _exchange
@@ -23,6 +22,8 @@ from grantflow._core._exchange import (
     token_exchange_params,
 )
 from grantflow.errors import InvalidResponseError, OAuthError
+
+from ._responses import json_response
 
 TOKEN_ENDPOINT = "https://as.example/token"
 NOW = 1_700_000_000

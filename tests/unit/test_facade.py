@@ -209,4 +209,4 @@ def test_lazy_names_resolve_to_the_core_classes() -> None:
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
-        _ = grantflow.NoSuchThing  # type: ignore[attr-defined]
+        _ = grantflow.NoSuchThing

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from _responses import json_response
 
 from grantflow import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE
 from grantflow._client._client import Client
@@ -24,6 +23,8 @@ from grantflow._core._exchange import TOKEN_EXCHANGE_GRANT
 from grantflow._core._http import HttpResponse
 from grantflow._flows._drive import Call, Flow, Send, Sleep
 from grantflow.errors import InvalidResponseError, OAuthError
+
+from ._responses import json_response
 
 TOKEN = "https://as.example/token"
 DEVICE = "https://as.example/device"

@@ -28,7 +28,8 @@ CODE = "SplxlOBeZQQYbYS6WxSbIA"
 
 @pytest.fixture(scope="module")
 def provider_key(p256: ec.EllipticCurvePrivateKey) -> Key:
-    return ECKey.import_key(p256, {"kid": "as-1"})
+    key: Key = ECKey.import_key(p256, {"kid": "as-1"})
+    return key
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,7 @@ def failures(provider_key: Key) -> dict[str, Failure]:
     stranger = ECKey.generate_key("P-256", {"kid": "as-1"})
     unsigned = jws.serialize_compact({"alg": "none"}, b'{"iss":"x"}', None, algorithms=["none"])
     hs256 = signed(OctKey.import_key(SECRET), claims(), "HS256", None)
-    rows = [
+    rows: list[tuple[str, str | None, dict[str, Any], str]] = [
         ("missing", None, {}, "'response'"),
         ("encrypted", "a.b.c.d.e", {}, "'response'"),
         ("garbage", "not-a-jwt", {}, "'signature'"),

@@ -49,7 +49,7 @@ def _pem(native: Any, password: str | None = None) -> str:
     key = ECKey.import_key(native) if isinstance(native, ec.EllipticCurvePrivateKey) else None
     if isinstance(native, rsa.RSAPrivateKey):
         key = RSAKey.import_key(native)
-    exported = (key or OKPKey.import_key(native)).as_pem(private=True, password=password)
+    exported: bytes = (key or OKPKey.import_key(native)).as_pem(private=True, password=password)
     return exported.decode("ascii")
 
 
@@ -88,11 +88,14 @@ def signing_keys(rsa_key: rsa.RSAPrivateKey) -> dict[str, Any]:
 
 def _public(alg: str, native: Any) -> Key:
     public = native.public_key()
+    key: Key
     if alg.startswith(("RS", "PS")):
-        return RSAKey.import_key(public)
-    if alg.startswith("ES"):
-        return ECKey.import_key(public)
-    return OKPKey.import_key(public)
+        key = RSAKey.import_key(public)
+    elif alg.startswith("ES"):
+        key = ECKey.import_key(public)
+    else:
+        key = OKPKey.import_key(public)
+    return key
 
 
 # --- every algorithm signs what the server can verify ---------------------------------
@@ -146,7 +149,9 @@ def test_es256_signature_verifies_with_cryptography(signing_keys: dict[str, Any]
     assertion = PrivateKeyJWT(TOKEN_ENDPOINT, alg="ES256").sign(Client(client_secret=native), None)
     _, _, signing_input, signature = _segments(assertion)
     assert len(signature) == 64  # RFC 7518 §3.4: R || S, 32 bytes each
-    der = encode_dss_signature(int.from_bytes(signature[:32]), int.from_bytes(signature[32:]))
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
     native.public_key().verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
 
 
@@ -405,7 +410,12 @@ def test_pem_secret_is_parsed_once_across_assertions(
 ) -> None:
     loads: list[int] = []
     load_pem = _keys._load_pem
-    monkeypatch.setattr(_keys, "_load_pem", lambda *a: loads.append(1) or load_pem(*a))
+
+    def counting_load_pem(*args: Any) -> Any:
+        loads.append(1)
+        return load_pem(*args)
+
+    monkeypatch.setattr(_keys, "_load_pem", counting_load_pem)
     auth = PrivateKeyJWT(TOKEN_ENDPOINT, alg="PS512")
     pem = _pem(rsa_key)
     for copy in (pem, "".join(pem), pem):  # equal text in other objects too

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
-from _responses import json_response
 
 from grantflow._core._http import HttpResponse
 from grantflow._core._par import (
@@ -15,6 +14,8 @@ from grantflow._core._par import (
     parse_par_response,
 )
 from grantflow.errors import InvalidResponseError, OAuthError
+
+from ._responses import json_response
 
 ENDPOINT = "https://as.example/par"
 REQUEST_URI = "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c"

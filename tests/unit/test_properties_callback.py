@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from _properties import any_text, outcome, tricky_text
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grantflow._core._authorization import ValidatedCallback, parse_callback, validate_callback
 from grantflow.errors import OAuthError
+
+from ._properties import any_text, outcome, tricky_text
 
 NAMES = ["code", "state", "iss", "error", "error_description", "error_uri", "id_token",
          "access_token", "token_type", "response", "session_state"]  # fmt: skip

@@ -4,7 +4,6 @@ back exactly the parameters it was built from."""
 
 from __future__ import annotations
 
-from _properties import any_text, outcome, tricky_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +12,8 @@ from grantflow._core._challenge import (
     is_invalid_token_challenge,
     parse_challenges,
 )
+
+from ._properties import any_text, outcome, tricky_text
 
 TCHAR = "!#$%&'*+.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 tokens = st.text(TCHAR, min_size=1, max_size=12)

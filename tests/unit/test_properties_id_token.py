@@ -10,15 +10,6 @@ import json
 import warnings
 
 import pytest
-from _properties import (
-    any_text,
-    huge_ints,
-    json_values,
-    numbers,
-    objects_with,
-    outcome,
-    tricky_text,
-)
 from hypothesis import given
 from hypothesis import strategies as st
 from joserfc import jws
@@ -27,6 +18,16 @@ from joserfc.jwk import ECKey, OctKey
 from grantflow._core._id_token import IDTokenRules, validate_id_token
 from grantflow._core._jwks import needs_refresh, parse_jwks, unverified_header
 from grantflow.errors import InvalidIDTokenError
+
+from ._properties import (
+    any_text,
+    huge_ints,
+    json_values,
+    numbers,
+    objects_with,
+    outcome,
+    tricky_text,
+)
 
 NOW = 1_700_000_000
 ISSUER = "https://op.example"

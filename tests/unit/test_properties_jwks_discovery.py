@@ -7,15 +7,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from _properties import (
-    bodies,
-    content_types,
-    json_values,
-    objects_with,
-    outcome,
-    statuses,
-    tricky_text,
-)
 from hypothesis import given
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey, OKPKey, RSAKey
@@ -26,6 +17,16 @@ from grantflow._core._metadata import ENDPOINT_NAMES, signing_algs, validate_met
 from grantflow._core._responses import parse_json_object
 from grantflow._core._userinfo import UserInfoRules, parse_userinfo_response
 from grantflow.errors import OAuthError
+
+from ._properties import (
+    bodies,
+    content_types,
+    json_values,
+    objects_with,
+    outcome,
+    statuses,
+    tricky_text,
+)
 
 REAL_KEYS = [
     RSAKey.generate_key(2048, parameters={"kid": "rsa"}).as_dict(private=False),

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import warnings
 
-from _properties import bodies, deeply_nested, json_values, objects_with, outcome
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grantflow._core._token import is_unsendable
 from grantflow._stores._base import decode_token, encode_token
+
+from ._properties import bodies, deeply_nested, json_values, objects_with, outcome
 
 
 @given(

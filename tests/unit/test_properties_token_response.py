@@ -8,7 +8,16 @@ import re
 import warnings
 from typing import Any
 
-from _properties import (
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grantflow import OAuth2Token
+from grantflow._core._http import HttpResponse
+from grantflow._core._token import MAX_EPOCH
+from grantflow._core._token_response import parse_token_response
+from grantflow.errors import OAuthError
+
+from ._properties import (
     bodies,
     content_types,
     huge_ints,
@@ -19,14 +28,6 @@ from _properties import (
     statuses,
     tricky_text,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-
-from grantflow import OAuth2Token
-from grantflow._core._http import HttpResponse
-from grantflow._core._token import MAX_EPOCH
-from grantflow._core._token_response import parse_token_response
-from grantflow.errors import OAuthError
 
 NOW = 1_700_000_000
 TOKEN_MEMBERS = [

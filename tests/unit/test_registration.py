@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-from _responses import json_response
 
 from grantflow._core._http import HttpResponse
 from grantflow._core._registration import (
@@ -15,6 +14,8 @@ from grantflow._core._registration import (
     parse_registration_response,
 )
 from grantflow.errors import InvalidResponseError, OAuthError
+
+from ._responses import json_response
 
 ENDPOINT = "https://as.example/reg"
 SECRET = "cf136dc3c1fc93f31185e5885805d"

@@ -74,7 +74,7 @@ def test_fetch_token_forms_are_typed_parameters(driver: type[Any]) -> None:
 
 
 def test_help_of_the_session_shows_every_keyword_in_signatures_and_docstrings() -> None:
-    text = pydoc.render_doc(OAuth2Session, renderer=pydoc.plaintext)
+    text = pydoc.render_doc(OAuth2Session, renderer=pydoc.plaintext)  # type: ignore[attr-defined]  # pydoc's stub omits plaintext
     init = re.search(r"__init__\((.*?)\) ->", text)
     fetch = re.search(r"fetch_token\((.*?)\) ->", text)
     assert init is not None and fetch is not None

@@ -11,13 +11,13 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
 from joserfc import jwt
-from joserfc.jwk import Key, KeySet, OctKey
+from joserfc.jwk import Key, KeySet, KeySetSerialization, OctKey
 
 from grantflow.testing import DevProvider
 
@@ -112,7 +112,8 @@ def client_auth(
             assertion_fields(OctKey.import_key(SECRETS[client_id]), "HS256", client_id, url)
         )
     elif method == "private_key_jwt":
-        key = KeySet.import_key_set(op.private_key_jwt_keys).keys[0]
+        jwks = cast("KeySetSerialization", op.private_key_jwt_keys)
+        key = KeySet.import_key_set(jwks).keys[0]
         form.update(assertion_fields(key, "RS256", client_id, url))
     else:
         form["client_id"] = client_id
@@ -163,7 +164,7 @@ def exchange(
 
 
 def code_flow_tokens(
-    op: DevProvider, client_id: str = "client-basic", **params: str
+    op: DevProvider, client_id: str = "client-basic", **params: Any
 ) -> dict[str, Any]:
     """Authorize then exchange the code; return the token response JSON."""
     pkce = new_pkce()

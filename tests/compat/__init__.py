@@ -1,0 +1,1 @@
+"""Compatibility tests: other clients' documented examples, run with grantflow."""

@@ -1,0 +1,1 @@
+"""The documentation's tests: its pages, reference, docstrings and built site."""
