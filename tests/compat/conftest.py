@@ -7,30 +7,7 @@ on each import names the original), run against real servers on 127.0.0.1.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+# The shared fixtures: the development provider, the protected API, a clean environment.
+from ._fixtures import api, clean_environment, op
 
-import pytest
-
-from grantflow.testing import DevProvider
-
-from ._support import ProtectedAPI, protected_api
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GRANTFLOW_INSECURE_TRANSPORT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[DevProvider]:
-    """A development provider for the module's examples."""
-    with DevProvider() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def api(op: DevProvider) -> Iterator[ProtectedAPI]:
-    """An API that accepts the provider's active tokens only."""
-    with protected_api(op) as running:
-        yield running
+__all__ = ["api", "clean_environment", "op"]

@@ -8,35 +8,18 @@ development provider's, as ``tests/compat`` does for the migration guide.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from compat._support import CALLBACK, ProtectedAPI, follow, protected_api
+from compat._fixtures import api, clean_environment, op
+from compat._support import CALLBACK, ProtectedAPI, follow
 
 from grantflow.testing import DevProvider
 
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GRANTFLOW_INSECURE_TRANSPORT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def op() -> Iterator[DevProvider]:
-    """A development provider for the module's pages."""
-    with DevProvider() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def api(op: DevProvider) -> Iterator[ProtectedAPI]:
-    """An API that accepts the provider's active tokens only."""
-    with protected_api(op) as running:
-        yield running
+# The shared fixtures (pytest finds them here): the provider, the API, a clean environment.
+__all__ = ["api", "clean_environment", "op"]
 
 
 def _user_agent(url: str) -> None:

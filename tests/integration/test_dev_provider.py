@@ -40,7 +40,7 @@ from ._devprovider import (
     verify,
 )
 
-pytest_plugins = ["pytester", "devprovider_helpers"]
+pytest_plugins = ["pytester", "integration._devprovider"]
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 

@@ -31,7 +31,7 @@ from ._devprovider import (
 )
 
 # The op, clock and clocked fixtures.
-pytest_plugins = ["devprovider_helpers"]
+pytest_plugins = ["integration._devprovider"]
 
 DPOP_SECRETS = {
     "client-dpop": "client-dpop-secret",
