@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
 
 import pytest
 import requests
+from joserfc import jws
+from joserfc.jwk import JWKRegistry
 
 from grantflow import (
+    DPoPKey,
     InvalidTokenError,
     MissingTokenError,
     OAuth2Auth,
@@ -43,13 +49,36 @@ def test_bearer_is_case_insensitive_and_the_default(api: WireServer, token_type:
 
 
 @pytest.mark.parametrize("token_type", ["DPoP", "dpop"])
-def test_dpop_tokens_use_the_dpop_scheme(api: WireServer, token_type: str) -> None:
+def test_dpop_tokens_use_the_dpop_scheme_with_a_proof_by_the_key(
+    api: WireServer, token_type: str
+) -> None:
+    key = DPoPKey.generate()
     requests.get(
-        api.url("/api"),
-        auth=OAuth2Auth({"access_token": "at-d", "token_type": token_type}),
+        api.url("/api?page=2"),
+        auth=OAuth2Auth({"access_token": "at-d", "token_type": token_type}, dpop_key=key),
         timeout=10,
     )
-    assert api.last("/api").header("Authorization") == "DPoP at-d"
+    sent = api.last("/api")
+    assert sent.header("Authorization") == "DPoP at-d"
+    proof = sent.header("DPoP")
+    assert proof is not None
+    header = jws.extract_compact(proof.encode()).protected
+    assert header["typ"] == "dpop+jwt" and header["jwk"] == key.public_jwk
+    claims = json.loads(
+        jws.deserialize_compact(proof, JWKRegistry.import_key(header["jwk"])).payload
+    )
+    digest = base64.urlsafe_b64encode(hashlib.sha256(b"at-d").digest()).rstrip(b"=").decode()
+    assert (claims["htm"], claims["htu"], claims["ath"]) == ("GET", api.url("/api"), digest)
+
+
+@pytest.mark.parametrize("token_type", ["DPoP", "dpop"])
+def test_a_dpop_token_with_no_key_to_prove_it_is_refused_before_sending(
+    api: WireServer, token_type: str
+) -> None:
+    auth = OAuth2Auth({"access_token": "at-d", "token_type": token_type})
+    with pytest.raises(UnsupportedTokenTypeError):
+        requests.get(api.url("/api"), auth=auth, timeout=10)
+    assert api.to("/api") == []
 
 
 def test_body_placement_adds_access_token_to_the_form(api: WireServer) -> None:
@@ -188,9 +217,10 @@ def test_a_token_changed_in_place_is_sent_as_changed(api: WireServer) -> None:
     requests.get(api.url("/api"), auth=auth, timeout=10)
     assert api.last("/api").header("Authorization") == "Bearer at-second"
 
-    auth.token["token_type"] = "DPoP"
-    requests.get(api.url("/api"), auth=auth, timeout=10)
-    assert api.last("/api").header("Authorization") == "DPoP at-second"
+    auth.token["token_type"] = "DPoP"  # and no key to prove it (api.md §3)
+    with pytest.raises(UnsupportedTokenTypeError):
+        requests.get(api.url("/api"), auth=auth, timeout=10)
+    auth.token["token_type"] = "Bearer"
 
     auth.token["access_token"] = "at second"
     with pytest.raises(InvalidTokenError) as raised:
@@ -225,3 +255,20 @@ def test_changing_a_sessions_placement_after_use_takes_effect(api: WireServer) -
         with pytest.raises(ValueError, match="token_placement"):
             s.token_placement = "cookie"
         assert s.token_placement == "uri"
+
+
+def test_the_httpx_auth_proves_a_dpop_token_with_its_key_and_refuses_one_without(
+    api: WireServer,
+) -> None:
+    import httpx
+
+    from grantflow.httpx import OAuth2Auth as HttpxAuth
+
+    token = {"access_token": "at-h", "token_type": "DPoP"}
+    with httpx.Client() as client:
+        client.get(api.url("/api"), auth=HttpxAuth(token, dpop_key=DPoPKey.generate()))
+        with pytest.raises(UnsupportedTokenTypeError):
+            client.get(api.url("/api"), auth=HttpxAuth(token))
+    (sent,) = api.to("/api")
+    assert sent.header("Authorization") == "DPoP at-h"
+    assert sent.header("DPoP") is not None

@@ -8,7 +8,7 @@ without a lock when fresh, renewed through the client's flows when due, and an
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,6 +21,9 @@ from .._flows._drive import Call, Flow, Step
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
 from ..errors import MissingTokenError
+
+if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey
 
 __all__ = ["OAuth2Auth"]
 
@@ -56,12 +59,16 @@ class OAuth2Auth(httpx.Auth):
         token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
         client: The ``OAuth2Client`` or ``AsyncOAuth2Client`` that renews the token
             and whose hooks run, or None.
+        dpop_key: The :class:`DPoPKey` that signs the proof a ``DPoP`` token travels
+            with (RFC 9449 §7.1); without it, the client's key.
         token_store: A store to load the token from and save renewals to.
         retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
             replays the request once (with a ``client``).
 
     Raises:
-        ValueError: ``token_placement`` is none of the three.
+        ValueError: ``token_placement`` is none of the three. Sending a request then
+            raises :class:`UnsupportedTokenTypeError` for a token type other than Bearer
+            or for a ``DPoP`` token with no key to prove it.
     """
 
     def __init__(
@@ -69,12 +76,15 @@ class OAuth2Auth(httpx.Auth):
         token: dict[str, Any] | None = None,
         token_placement: str = "header",
         client: Any = None,
+        dpop_key: DPoPKey | None = None,
         *,
         token_store: TokenStore | None = None,
         retry_on_invalid_token: bool = True,
     ) -> None:
         self.token_placement = check_placement(token_placement)
         self.client = client
+        #: Proves a DPoP token's possession (RFC 9449); without it, the client's key.
+        self.dpop_key = dpop_key
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
         self._headers = HeaderCache()
@@ -86,6 +96,7 @@ class OAuth2Auth(httpx.Auth):
         auth.token_placement = client.token_placement
         auth.client = client
         auth.retry_on_invalid_token = client.retry_on_invalid_token
+        auth.dpop_key = None  # the client's own key proves its tokens
         auth._source = source
         auth._headers = HeaderCache()
         return auth
@@ -113,8 +124,8 @@ class OAuth2Auth(httpx.Auth):
         )
 
     def _is_dpop(self, token: OAuth2Token) -> bool:
-        """Whether ``token`` is sent as a DPoP token (a client holds its key)."""
-        return self.client is not None and is_dpop_token(token)
+        """Whether ``token`` is a DPoP token, sent with a proof (RFC 9449 §7.1)."""
+        return is_dpop_token(token)
 
     def _put(self, request: httpx.Request, token: OAuth2Token) -> tuple[Any, ...] | None:
         """Put ``token`` on a request that has none yet; return what a replay restores
@@ -122,7 +133,7 @@ class OAuth2Auth(httpx.Auth):
         token, whose responses may bring a nonce to remember)."""
         if self._header_only():
             value = request.headers["Authorization"] = self._headers.value(token)
-            if value[0] != "D" or self.client is None:  # not "DPoP ..." (RFC 9449 §7.1)
+            if value[0] != "D":  # not "DPoP ..." (RFC 9449 §7.1)
                 return None
             self._add_proof(request, token)
             return ()
@@ -174,7 +185,9 @@ class OAuth2Auth(httpx.Auth):
     def _add_proof(self, request: httpx.Request, token: OAuth2Token) -> None:
         """The ``DPoP`` header for the request as it is sent (RFC 9449 §7.1)."""
         client = self.client._client if self.client is not None else None
-        request.headers["DPoP"] = resource_proof(client, request.method, str(request.url), token)
+        request.headers["DPoP"] = resource_proof(
+            client, request.method, str(request.url), token, key=self.dpop_key
+        )
 
     def _replay_flow(
         self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token

@@ -18,6 +18,7 @@ from ..errors import MissingTokenError
 from ._retry import ARMED, Snapshot, armed_request, replay
 
 if TYPE_CHECKING:
+    from .._core._dpop import DPoPKey
     from ._session import OAuth2Session
 
 __all__ = ["OAuth2Auth"]
@@ -39,14 +40,18 @@ class OAuth2Auth(AuthBase):
         token: The token to send (a dict such as ``fetch_token`` returns).
         token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
         client: The session that renews the token and whose hooks run, or None.
+        dpop_key: The :class:`DPoPKey` that signs the proof a ``DPoP`` token travels
+            with (RFC 9449 §7.1); without it, the client's key.
         token_store: A store to load the token from and save renewals to.
         retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
             replays the request once (with a ``client``).
 
     Raises:
         ValueError: ``token_placement`` is none of the three. Sending a request then
-            raises :class:`MissingTokenError` when there is no token, and the
-            session's errors when a renewal fails.
+            raises :class:`MissingTokenError` when there is no token,
+            :class:`UnsupportedTokenTypeError` for a token type other than Bearer or for
+            a ``DPoP`` token with no key to prove it, and the session's errors when a
+            renewal fails.
     """
 
     def __init__(
@@ -54,12 +59,15 @@ class OAuth2Auth(AuthBase):
         token: dict[str, Any] | None = None,
         token_placement: str = "header",
         client: OAuth2Session | None = None,
+        dpop_key: DPoPKey | None = None,
         *,
         token_store: TokenStore | None = None,
         retry_on_invalid_token: bool = True,
     ) -> None:
         self.token_placement = check_placement(token_placement)
         self.client = client
+        #: Proves a DPoP token's possession (RFC 9449); without it, the client's key.
+        self.dpop_key = dpop_key
         self.retry_on_invalid_token = retry_on_invalid_token
         self._source = TokenSource(token_store, token)
         self._replay_by_hook = True
@@ -78,6 +86,7 @@ class OAuth2Auth(AuthBase):
         auth.token_placement = client.token_placement
         auth.client = client
         auth.retry_on_invalid_token = client.retry_on_invalid_token
+        auth.dpop_key = None  # the client's own key proves its tokens
         auth._source = source
         auth._replay_by_hook = replay_by_hook
         auth._headers = HeaderCache()
@@ -133,10 +142,8 @@ class OAuth2Auth(AuthBase):
                 r.hooks["response"].append(self._on_response)
         if fast:
             value = r.headers["Authorization"] = self._headers.value(token)
-            if value[0] == "D" and client is not None:  # "DPoP ...": RFC 9449 §7.1
-                r.headers["DPoP"] = resource_proof(
-                    client._client, r.method or "", r.url or "", token
-                )
+            if value[0] == "D":  # "DPoP ...": a proof goes with it (RFC 9449 §7.1)
+                self._add_proof(r, token)
         else:
             self._apply(r, token)
         return r
@@ -176,13 +183,11 @@ class OAuth2Auth(AuthBase):
     def _apply(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
         """Put ``token`` on ``r`` (RFC 6750 §2), then run the client's protected_request hooks."""
         client = self.client
-        dpop = client is not None and is_dpop_token(token)
+        dpop = is_dpop_token(token)
         if self._header_only():
             r.headers["Authorization"] = self._headers.value(token)
-            if dpop and client is not None:
-                r.headers["DPoP"] = resource_proof(
-                    client._client, r.method or "", r.url or "", token
-                )
+            if dpop:
+                self._add_proof(r, token)
             return
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else r.body
         # RFC 9449 §7.1: a DPoP token travels in the Authorization header only.
@@ -200,8 +205,15 @@ class OAuth2Auth(AuthBase):
             r.headers["Content-Length"] = str(len(new_body.encode("utf-8")))
             if self.token_placement == "body" and "Content-Type" not in r.headers:
                 r.headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if dpop and client is not None:
-            r.headers["DPoP"] = resource_proof(client._client, r.method or "", r.url or "", token)
+        if dpop:
+            self._add_proof(r, token)
+
+    def _add_proof(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
+        """The ``DPoP`` header for ``r`` as it is sent; no key is UnsupportedTokenTypeError."""
+        client = self.client._client if self.client is not None else None
+        r.headers["DPoP"] = resource_proof(
+            client, r.method or "", r.url or "", token, key=self.dpop_key
+        )
 
     def __repr__(self) -> str:
         return (
