@@ -5,31 +5,20 @@ metadata (RFC 9728). A mixin of ``OAuthMethods``, which holds the rest."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from .._core._device import DeviceAuthorization
 from .._core._exchange import ACCESS_TOKEN_TYPE
 from .._core._registration import RegisteredClient
 from .._core._token import OAuth2Token
-from .._flows._drive import Flow
-from ._client import Client
+from ._driver import Driver
 from ._registration import challenge_response
 
 __all__ = ["DelegationMethods"]
 
-T = TypeVar("T")
 
-
-class DelegationMethods:
+class DelegationMethods(Driver):
     """``device_authorization`` & co.; the driver defines ``_drive`` and ``_split_options``."""
-
-    _client: Client
-
-    def _drive(self, flow: Flow[T], raw: bool = False) -> T:
-        raise NotImplementedError
-
-    def _split_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
 
     def device_authorization(
         self, url: str | None = None, scope: Any = None, **params: Any

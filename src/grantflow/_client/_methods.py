@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from .._core._token import OAuth2Token
-from .._flows._drive import Flow
-from ._client import Client
 from ._compat import RequestsOAuthlibNames
 from ._delegation_methods import DelegationMethods
 from ._forward import Forward
@@ -22,16 +20,12 @@ from ._options import given
 
 __all__ = ["OAuthMethods"]
 
-T = TypeVar("T")
-
 
 class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
     """``fetch_token`` & co. for a driver that defines ``_drive`` and ``_split_options``.
 
     The return types are those of a sync driver; the async client declares its own.
     """
-
-    _client: Client
 
     client_id = Forward("The client identifier (RFC 6749 §2.2).")
     client_secret = Forward("The client secret, or the private key for private_key_jwt.")
@@ -51,21 +45,6 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
         "Whether an invalid_token 401 renews the token and replays the request once.",
         drops_auths=True,
     )
-
-    # -- what a driver provides -------------------------------------------------------------
-
-    def _drive(self, flow: Flow[T], raw: bool = False) -> T:
-        """Run ``flow`` over this driver's transport (``raw``: the native response).
-
-        An async driver returns an awaitable of the result instead."""
-        raise NotImplementedError
-
-    def _split_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Remove and return the transport options among an OAuth call's ``kwargs``."""
-        raise NotImplementedError
-
-    def _drop_auths(self) -> None:
-        """Forget auths that copied the token placement or the retry switch."""
 
     # -- configuration ----------------------------------------------------------------------
 
