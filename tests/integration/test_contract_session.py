@@ -62,7 +62,11 @@ def test_prompt_consent_and_response_mode_from_the_constructor_reach_the_url() -
 def test_nonce_from_the_constructor_is_sent_and_remembered() -> None:
     nonce = "n-constructor-0123456789abcdef"
     with OAuth2Session(
-        "c", scope="openid", authorization_endpoint="https://as.example/authorize", nonce=nonce
+        "c",
+        scope="openid",
+        authorization_endpoint="https://as.example/authorize",
+        issuer="https://as.example",
+        nonce=nonce,
     ) as s:
         url, state = s.create_authorization_url()
         assert _query(url)["nonce"] == [nonce]
@@ -71,7 +75,11 @@ def test_nonce_from_the_constructor_is_sent_and_remembered() -> None:
 
 def test_max_age_from_the_constructor_is_remembered_with_the_request() -> None:
     with OAuth2Session(
-        "c", scope="openid", authorization_endpoint="https://as.example/authorize", max_age=90
+        "c",
+        scope="openid",
+        authorization_endpoint="https://as.example/authorize",
+        issuer="https://as.example",
+        max_age=90,
     ) as s:
         _, state = s.create_authorization_url()
         assert int(s.authorization_request(state)["max_age"]) == 90
@@ -222,7 +230,10 @@ def test_pkce_is_added_exactly_when_the_response_type_contains_code(
     response_type: str, pkce: bool
 ) -> None:
     with OAuth2Session(
-        "c", scope="openid", authorization_endpoint="https://as.example/authorize"
+        "c",
+        scope="openid",
+        authorization_endpoint="https://as.example/authorize",
+        issuer="https://as.example",
     ) as s:
         url, state = s.create_authorization_url(response_type=response_type)
         record = s.authorization_request(state)
@@ -234,7 +245,10 @@ def test_pkce_is_added_exactly_when_the_response_type_contains_code(
 
 def test_state_nonce_and_verifier_the_session_generates_meet_the_entropy_rule() -> None:
     with OAuth2Session(
-        "c", scope="openid", authorization_endpoint="https://as.example/authorize"
+        "c",
+        scope="openid",
+        authorization_endpoint="https://as.example/authorize",
+        issuer="https://as.example",
     ) as s:
         url, state = s.create_authorization_url()
         record = s.authorization_request(state)

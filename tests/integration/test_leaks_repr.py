@@ -188,6 +188,7 @@ def test_the_handed_over_authorization_request_hides_the_verifier_in_its_repr(
         authorization_endpoint=wire.url("/authorize"),
         redirect_uri="http://127.0.0.1/cb",
         scope="openid",
+        issuer=wire.url(""),
     )
     _, state = s.create_authorization_url()
     record = s.authorization_request(state)

@@ -460,30 +460,34 @@ def test_session_state_given_at_construction_is_used_and_checked(wire: WireServe
     assert len(wire.to("/token")) == 1
 
 
-def test_an_openid_request_without_a_known_issuer_warns_before_the_user_leaves() -> None:
-    # The ID token could not be validated later; the URL itself is still built.
+@pytest.mark.parametrize("response_type", ["code", "id_token", "code id_token"])
+def test_an_openid_request_without_a_known_issuer_fails_before_the_user_leaves(
+    response_type: str,
+) -> None:
+    # The ID token could not be validated later, after the code was spent: no URL, and
+    # nothing remembered for a callback.
+    with OAuth2Session("c", scope="openid", authorization_endpoint="https://as.example/a") as s:
+        with pytest.raises(ValueError, match="server_metadata_url="):
+            s.create_authorization_url(response_type=response_type)
+        assert not s._client.outstanding
+
+
+def test_an_id_token_response_type_without_openid_scope_also_needs_the_issuer() -> None:
     with (
-        OAuth2Session(
-            "c", scope="openid", authorization_endpoint="https://as.example/authorize"
-        ) as s,
-        pytest.warns(UserWarning, match="server_metadata_url="),
+        OAuth2Session("c", authorization_endpoint="https://as.example/authorize") as s,
+        pytest.raises(ValueError, match="issuer"),
     ):
-        url, _ = s.create_authorization_url()
-    assert url.startswith("https://as.example/authorize?")
+        s.create_authorization_url(response_type="id_token token")
 
 
 @pytest.mark.parametrize(
     "known",
     [{"issuer": "https://as.example"}, {"issuer_template": "https://as.example/{tenantid}"}],
 )
-def test_an_openid_request_with_a_known_issuer_does_not_warn(known: dict[str, Any]) -> None:
-    import warnings
-
-    with (
-        OAuth2Session(
-            "c", scope="openid", authorization_endpoint="https://as.example/authorize", **known
-        ) as s,
-        warnings.catch_warnings(),
-    ):
-        warnings.simplefilter("error")
-        s.create_authorization_url()
+def test_an_openid_request_with_a_known_issuer_is_built(known: dict[str, Any]) -> None:
+    with OAuth2Session(
+        "c", scope="openid", authorization_endpoint="https://as.example/authorize", **known
+    ) as s:
+        url, state = s.create_authorization_url()
+        assert url.startswith("https://as.example/authorize?")
+        assert parse_qs(urlsplit(url).query)["nonce"] == [s.authorization_request(state)["nonce"]]

@@ -49,7 +49,9 @@ def s256(verifier: str) -> str:
 
 @pytest.fixture
 def session() -> Iterator[OAuth2Session]:
-    s = OAuth2Session("client-1", "secret", redirect_uri=REDIRECT, authorization_endpoint=AUTH_URL)
+    s = OAuth2Session(
+        "client-1", "secret", redirect_uri=REDIRECT, authorization_endpoint=AUTH_URL, issuer=ISSUER
+    )
     yield s
     s.close()
 
@@ -139,7 +141,11 @@ def test_openid_scope_gets_a_remembered_nonce(session: OAuth2Session) -> None:
 
 def test_openid_scope_given_as_a_list_gets_a_nonce() -> None:
     with OAuth2Session(
-        "c", scope=["openid", "email"], redirect_uri=REDIRECT, authorization_endpoint=AUTH_URL
+        "c",
+        scope=["openid", "email"],
+        redirect_uri=REDIRECT,
+        authorization_endpoint=AUTH_URL,
+        issuer=ISSUER,
     ) as s:
         url, _ = s.create_authorization_url()
         q = query(url)

@@ -11,13 +11,17 @@ import inspect
 import pydoc
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 import grantflow
 import grantflow.httpx
-from grantflow import DPoPKey, MemoryTokenStore, OAuth2Session, RetryPolicy
+from grantflow import DPoPKey, MemoryTokenStore, OAuth2Session, OAuth2Token, RetryPolicy
+
+if TYPE_CHECKING:
+    from typing_extensions import assert_type
 
 CONSTRUCTOR_KEYWORDS = (
     "server_metadata_url",
@@ -140,3 +144,27 @@ def test_an_unknown_keyword_still_names_the_closest(driver: type[Any]) -> None:
         driver("client", token_endpont="https://as.example/token")
     with pytest.raises(TypeError, match="did you mean 'retry_on_invalid_token'"):
         driver("client", retry_on_invalid_tokens=False)
+
+
+async def _typed_async_calls(client: grantflow.httpx.AsyncOAuth2Client) -> None:
+    """Checked by ``mypy tests`` (never run): the async client's shared methods keep their
+    parameters for type checkers and IDEs, and their results are awaitables of the same
+    types; a wrong keyword type or a wrong result type is a type error."""
+    token = await client.fetch_token(authorization_response="https://app/cb?code=c", state="s")
+    assert_type(token, OAuth2Token)
+    assert_type(await client.refresh_token(refresh_token="r"), OAuth2Token)
+    assert_type(
+        await client.revoke_token(token="t", token_type_hint="access_token"), httpx.Response
+    )
+    assert_type(await client.ensure_active_token(), bool)
+    assert_type(await client.userinfo(), dict[str, Any])
+    assert_type(await client.exchange_token("t", actor_token="a"), OAuth2Token)
+    # A code is a string: with the parameters hidden behind ``(...)`` this call would
+    # type-check, the ignore below would be unused, and strict mypy would say so.
+    await client.fetch_token(code=1)  # type: ignore[arg-type]
+
+
+def test_the_async_clients_methods_show_the_shared_parameters_at_run_time_too() -> None:
+    shared = inspect.signature(OAuth2Session.fetch_token).parameters
+    seen = inspect.signature(grantflow.httpx.AsyncOAuth2Client.fetch_token).parameters
+    assert list(seen) == list(shared)

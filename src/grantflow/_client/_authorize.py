@@ -7,7 +7,6 @@ each record is used once (api.md §9).
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import (
@@ -117,15 +116,13 @@ def create_authorization_url(
         params["code_challenge_method"] = client.code_challenge_method
     wants_nonce = "openid" in (scope or "").split() or "id_token" in response_type.split()
     if wants_nonce and not _issuer_known(client):
-        # The ID token that comes back cannot be validated: say so before the user is
-        # sent away and a code is spent. A warning, not an error: building the URL alone
-        # (to inspect it, or for a callback another session redeems) is legitimate.
-        warnings.warn(
-            "an OpenID Connect request without a known issuer: the ID token it brings "
-            "cannot be validated, so fetch_token will refuse it; give server_metadata_url= "
-            "(or issuer=)",
-            UserWarning,
-            stacklevel=2,
+        # The ID token that comes back could not be validated (OIDC Core §3.1.3.7 needs
+        # the issuer), so fetch_token would refuse it after the code was spent: refuse
+        # here, before the user is sent away.
+        raise ValueError(
+            "an OpenID Connect request needs the provider's issuer to validate the ID "
+            "token it brings; this session knows none: give server_metadata_url= "
+            "(or issuer=)"
         )
     nonce = nonce or client.authorization_default("nonce")
     params["nonce"] = nonce or (generate_token() if wants_nonce else None)

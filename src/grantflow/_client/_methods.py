@@ -154,7 +154,9 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
 
         Raises:
             InsecureTransportError: The endpoint is plain HTTP off loopback.
-            ValueError: No authorization endpoint is known.
+            ValueError: No authorization endpoint is known, or the request asks for an
+                ID token (``openid`` scope, ``id_token`` response type) while no issuer
+                is known to validate it against.
             OAuthError: The PAR endpoint answered with an error.
         """
         return self._drive(

@@ -15,14 +15,28 @@ import httpx
 from .._client._assertion_methods import AssertionMethods
 from .._client._prepare import prepare
 from .._core._secrets import redacting
-from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, Step, arun, arun_step, run, run_step
 from ._base import HttpxDriver
 from ._sender import asend_wire, is_httpx_auth, send_wire
 
 if TYPE_CHECKING:
-    from .._core._device import DeviceAuthorization
-    from .._core._registration import RegisteredClient
+    from typing import ParamSpec
+
+    from .._client._delegation_methods import DelegationMethods
+    from .._client._methods import OAuthMethods
+
+    P = ParamSpec("P")
+    R = TypeVar("R")
+
+    def _awaited(method: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+        """The type of ``method`` with its result awaitable: what the async client's
+        ``_drive`` makes of every shared method (its parameters stay visible)."""
+
+    def _awaited_response(
+        method: Callable[P, Any],
+    ) -> Callable[P, Awaitable[httpx.Response]]:
+        """The same, for methods answering with the transport's response."""
+
 
 __all__ = ["AssertionClient", "AsyncAssertionClient", "AsyncOAuth2Client", "OAuth2Client"]
 
@@ -244,24 +258,24 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
 
     if TYPE_CHECKING:
         # The shared methods return what _drive returns: here, awaitables.
-        load_server_metadata: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
-        fetch_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
-        fetch_access_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
-        token_from_fragment: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
-        refresh_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
-        ensure_active_token: Callable[..., Awaitable[bool]]  # type: ignore[assignment]
-        revoke_token: Callable[..., Awaitable[httpx.Response]]
-        introspect_token: Callable[..., Awaitable[httpx.Response]]
-        fetch_jwk_set: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
-        parse_id_token: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
-        userinfo: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
-        create_logout_url: Callable[..., Awaitable[str]]  # type: ignore[assignment]
+        load_server_metadata = _awaited(OAuthMethods.load_server_metadata)  # type: ignore[assignment]
+        fetch_token = _awaited(OAuthMethods.fetch_token)  # type: ignore[assignment]
+        fetch_access_token = _awaited(OAuthMethods.fetch_access_token)  # type: ignore[assignment]
+        token_from_fragment = _awaited(OAuthMethods.token_from_fragment)  # type: ignore[assignment]
+        refresh_token = _awaited(OAuthMethods.refresh_token)  # type: ignore[assignment]
+        ensure_active_token = _awaited(OAuthMethods.ensure_active_token)  # type: ignore[assignment]
+        revoke_token = _awaited_response(OAuthMethods.revoke_token)
+        introspect_token = _awaited_response(OAuthMethods.introspect_token)
+        fetch_jwk_set = _awaited(OAuthMethods.fetch_jwk_set)  # type: ignore[assignment]
+        parse_id_token = _awaited(OAuthMethods.parse_id_token)  # type: ignore[assignment]
+        userinfo = _awaited(OAuthMethods.userinfo)  # type: ignore[assignment]
+        create_logout_url = _awaited(OAuthMethods.create_logout_url)  # type: ignore[assignment]
         # api.md §13
-        device_authorization: Callable[..., Awaitable[DeviceAuthorization]]  # type: ignore[assignment]
-        poll_device_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
-        exchange_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
-        register_client: Callable[..., Awaitable[RegisteredClient]]  # type: ignore[assignment]
-        load_resource_metadata: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
+        device_authorization = _awaited(DelegationMethods.device_authorization)  # type: ignore[assignment]
+        poll_device_token = _awaited(DelegationMethods.poll_device_token)  # type: ignore[assignment]
+        exchange_token = _awaited(DelegationMethods.exchange_token)  # type: ignore[assignment]
+        register_client = _awaited(DelegationMethods.register_client)  # type: ignore[assignment]
+        load_resource_metadata = _awaited(DelegationMethods.load_resource_metadata)  # type: ignore[assignment]
         # requests-oauthlib's name: answers like create_authorization_url below.
         authorization_url: Callable[..., Any]
 
@@ -290,7 +304,8 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
 
         Raises:
             InsecureTransportError: The endpoint is plain HTTP off loopback.
-            ValueError: No authorization endpoint is known.
+            ValueError: No authorization endpoint is known, or an ID token is asked
+                for while no issuer is known to validate it against.
             OAuthError: Discovery or the PAR endpoint failed (when awaited).
         """
         flow = self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
