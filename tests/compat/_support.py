@@ -71,6 +71,12 @@ def _proof_key(handler: BaseHTTPRequestHandler, token: str, url: str) -> str | N
     return str(key.thumbprint())
 
 
+class _Server(ThreadingHTTPServer):
+    # Pages gather twenty requests at once; the default backlog of 5 drops some.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class ProtectedAPI:
     """A resource server on 127.0.0.1 that accepts only tokens the provider says are active."""
 
@@ -87,7 +93,7 @@ class ProtectedAPI:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/user"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

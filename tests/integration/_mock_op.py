@@ -209,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many concurrent clients: no refused connection
     daemon_threads = True
     block_on_close = False
     op: MockOP

@@ -135,6 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many concurrent clients: no refused connection
     daemon_threads = True
     wire: WireServer
 

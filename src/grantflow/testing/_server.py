@@ -59,6 +59,9 @@ def _check_loopback(host: str) -> None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a fleet or an asyncio
+    # gather opens many at once; the client then sees the server hang up.
+    request_queue_size = 128
     context: Context
     log: Callable[[str], None] | None
 
