@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from joserfc import jwt
 from joserfc.jwk import ECKey, JWKRegistry, OctKey, RSAKey
@@ -241,6 +243,13 @@ HTU_ROWS = [
     ("empty_path_is_slash", "https://rs.example", "https://rs.example/"),
     ("port_kept", "http://127.0.0.1:8080/x", "http://127.0.0.1:8080/x"),
     ("credentials_dropped", "https://user:pw@rs.example/x", "https://rs.example/x"),
+    # Characters JSON must escape, and non-ASCII, survive into the claim as given.
+    ("quote_and_backslash", 'https://rs.example/a"b\\c', 'https://rs.example/a"b\\c'),
+    ("control_character", "https://rs.example/a\x01b", "https://rs.example/a\x01b"),
+    # urllib's WHATWG rule: tab, CR and LF inside a URL are dropped, not sent.
+    ("tab_and_newline_dropped", "https://rs.example/a\tb\nc", "https://rs.example/abc"),
+    ("non_ascii_path", "https://rs.example/café/𝔘", "https://rs.example/café/𝔘"),
+    ("query_with_a_question_mark", "https://rs.example/p?q=?#f?", "https://rs.example/p"),
 ]
 
 
@@ -275,6 +284,27 @@ def test_resource_proof_carries_ath_of_the_access_token(es256: DPoPKey) -> None:
 def test_nonce_is_carried_when_given(es256: DPoPKey) -> None:
     _, claims = decode(es256.proof("POST", "https://as.example/t", nonce="eyJ7S_zG.eyJH0-Z"), es256)
     assert claims["nonce"] == "eyJ7S_zG.eyJH0-Z"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    path=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40).map(
+        lambda text: text.translate(dict.fromkeys(map(ord, "?#\t\r\n")))
+    ),
+    nonce=st.from_regex(r"[\x21\x23-\x5b\x5d-\x7e]{1,40}", fullmatch=True),
+    token=st.from_regex(r"[\x20-\x7e]{1,60}", fullmatch=True),
+)
+def test_the_claims_are_json_for_any_path_nonce_and_token(
+    es256: DPoPKey, path: str, nonce: str, token: str
+) -> None:
+    # The claims are written out by hand for speed: whatever a URL path, a nonce or a
+    # token holds, they must decode to exactly the values given.
+    url = "https://rs.example/" + path
+    _, claims = decode(es256.proof("GET", url, access_token=token, nonce=nonce), es256)
+    assert claims["htu"] == url
+    assert claims["nonce"] == nonce
+    assert claims["ath"] == b64url(hashlib.sha256(token.encode("ascii")).digest())
+    assert set(claims) == {"jti", "htm", "htu", "iat", "ath", "nonce"}
 
 
 def test_every_proof_has_a_fresh_jti(es256: DPoPKey) -> None:

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
-from joserfc.util import urlsafe_b64encode
 
 from ..errors import InvalidResponseError, UnsupportedTokenTypeError
 from ._assertion import new_jti
+from ._b64 import b64url
 from ._challenge import parse_challenges
 from ._frozen import Frozen
 from ._http import HttpRequest, HttpResponse
@@ -58,6 +58,8 @@ USE_DPOP_NONCE = "use_dpop_nonce"
 
 _REGISTRY = JWSRegistry(algorithms=list(ASYMMETRIC_ALGORITHMS))
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: A JSON string literal for ``str``, as ``_ENCODER`` writes it (C when available).
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 # RFC 7638 §3.2: the required members of each key type, the only ones a thumbprint
 # hashes; the proof's jwk header carries exactly these, so it never holds a private part.
@@ -136,7 +138,7 @@ class DPoPKey(Frozen):
             thumbprint=key.thumbprint(),
             _key=key,
             _algorithm=_REGISTRY.get_alg(chosen),
-            _header=urlsafe_b64encode(_ENCODER.encode(header).encode("utf-8")),
+            _header=b64url(_ENCODER.encode(header).encode("utf-8")),
             _public_jwk=public,
             _now=now if now is not None else time.time,
         )
@@ -192,20 +194,20 @@ class DPoPKey(Frozen):
                 ``access_token`` is empty or not ASCII, or ``nonce`` has characters
                 RFC 9449 §8.1 does not allow.
         """
-        claims: dict[str, Any] = {
-            "jti": new_jti(),
-            "htm": _method(method),
-            "htu": _target_uri(url),
-            "iat": int(self._now()),
-        }
+        # The claims' JSON is written out: jti, htm, ath and nonce are checked to hold
+        # no character JSON escapes, htu goes through the JSON encoder's own C escaping
+        # (this runs on every resource request).
+        claims = (
+            f'{{"jti":"{new_jti()}","htm":"{_method(method)}",'
+            f'"htu":{_encode_string(_target_uri(url))},"iat":{int(self._now())}'
+        )
         if access_token is not None:
-            claims["ath"] = compute_ath(access_token)
+            claims += f',"ath":"{compute_ath(access_token)}"'
         if nonce is not None:
-            claims["nonce"] = _checked_nonce(nonce)
-        payload = urlsafe_b64encode(_ENCODER.encode(claims).encode("utf-8"))
-        signing_input = self._header + b"." + payload
+            claims += f',"nonce":"{_checked_nonce(nonce)}"'
+        signing_input = self._header + b"." + b64url((claims + "}").encode("utf-8"))
         signature = self._algorithm.sign(signing_input, self._key)
-        return (signing_input + b"." + urlsafe_b64encode(signature)).decode("ascii")
+        return (signing_input + b"." + b64url(signature)).decode("ascii")
 
     def __repr__(self) -> str:
         return f"DPoPKey(alg={self.alg!r}, thumbprint={self.thumbprint!r})"
@@ -234,7 +236,7 @@ def compute_ath(access_token: str) -> str:
     if not isinstance(access_token, str) or not access_token or not access_token.isascii():
         raise ValueError("a DPoP proof for a resource request needs a non-empty ASCII access token")
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
-    return urlsafe_b64encode(digest).decode("ascii")
+    return b64url(digest).decode("ascii")
 
 
 def _method(method: str) -> str:
@@ -246,6 +248,15 @@ def _method(method: str) -> str:
 
 def _target_uri(url: str) -> str:
     """``htu``: the request URL without query and fragment (RFC 9449 §4.2)."""
+    if not isinstance(url, str):
+        raise ValueError("a DPoP proof needs an absolute http(s) URL")
+    # The query and fragment never count, so what is cached holds no query value.
+    return _target_of(url.partition("#")[0].partition("?")[0])
+
+
+@functools.lru_cache(maxsize=512)
+def _target_of(url: str) -> str:
+    """``htu`` of a URL without query and fragment (a client calls few distinct ones)."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValueError("a DPoP proof needs an absolute http(s) URL")

@@ -10,7 +10,6 @@ key set once and calls :func:`validate_id_token` again.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import math
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from joserfc.jwk import OKPKey
 
+from ._b64 import b64url
 from ._issuer import issuer_for_tenant
 from ._jwks import JWKSet, Secret, VerifiedJWS, fail, unverified_header, verify_jws
 from ._random import constant_time_equal
@@ -91,7 +91,7 @@ def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
     else:
         raise ValueError(f"no hash is defined for alg {alg!r}")
     half = digest[: len(digest) // 2]
-    return base64.urlsafe_b64encode(half).rstrip(b"=").decode("ascii")
+    return b64url(half).decode("ascii")
 
 
 # -- claim checks ------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 
+from ._b64 import b64url
 from ._random import generate_token
 
 __all__ = ["create_code_challenge", "generate_code_verifier", "is_valid_code_verifier"]
@@ -27,7 +27,7 @@ def create_code_challenge(verifier: str, method: str = "S256") -> str:
     """The ``code_challenge`` for ``verifier`` (RFC 7636 §4.2)."""
     if method == "S256":
         digest = hashlib.sha256(verifier.encode("ascii")).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return b64url(digest).decode("ascii")
     if method == "plain":
         return verifier
     raise ValueError(f"unknown code_challenge_method {method!r}; use 'S256' or 'plain'")

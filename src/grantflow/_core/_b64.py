@@ -1,0 +1,18 @@
+"""base64url without padding (RFC 7515 §2, RFC 7636 §3), in C calls only.
+
+JOSE, PKCE and the random values all use it; a DPoP proof encodes three values per
+request, so it avoids ``base64``'s Python wrappers.
+"""
+
+from __future__ import annotations
+
+import binascii
+
+__all__ = ["b64url"]
+
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def b64url(data: bytes) -> bytes:
+    """``data`` in base64url, without ``=`` padding."""
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URL_SAFE)
