@@ -18,6 +18,7 @@ from grantflow import DPoPKey, FileTokenStore, OAuthError
 from grantflow.errors import UnsupportedTokenTypeError
 
 from ._dpop_server import DPoPServer, stolen_request
+from ._redis import RedisServer, redis_server_fixture  # noqa: F401
 from ._wire import Reply, WireServer, json_reply
 
 pytestmark = pytest.mark.parametrize("driver", DRIVERS)
@@ -175,4 +176,52 @@ def test_a_shared_store_keeps_the_key_with_the_token(
         assert "d" not in repr(second.token) and "private" not in repr(second)
     if first_key is not None:
         assert first_key.private_jwk()["d"] in path.read_text()
+    assert len(wire.to("/token")) == 1
+
+
+def _counting_async_redis(server: RedisServer) -> Any:
+    """A ``redis.asyncio`` client that counts the commands it sends."""
+    import redis.asyncio
+
+    class Counting(redis.asyncio.Redis):  # type: ignore[type-arg]
+        commands = 0
+
+        async def execute_command(self, *args: Any, **options: Any) -> Any:
+            Counting.commands += 1
+            return await super().execute_command(*args, **options)
+
+    return Counting(host="127.0.0.1", port=server.port, socket_timeout=5)
+
+
+def test_a_redis_store_keeps_the_key_with_the_token_on_every_path(
+    driver: str, wire: WireServer, redis_server: RedisServer, request: pytest.FixtureRequest
+) -> None:
+    from grantflow import RedisTokenStore
+
+    server = DPoPServer(wire)
+    key = f"dpop-{request.node.name}"
+    sync = redis_server.client()
+    sync.delete(f"grantflow:token:{key}")
+
+    def store() -> tuple[Any, Any]:
+        # The async client renews through redis.asyncio when the store offers it.
+        native = _counting_async_redis(redis_server) if driver == "httpx-async" else None
+        return RedisTokenStore(sync, key, async_client=native), native
+
+    first_store, first_native = store()
+    with _client(driver, server, token_store=first_store) as first:
+        assert first.get(server.api_url).status_code == 200, server.refusals
+        first_key = first._client.dpop_key
+    raw = sync.get(f"grantflow:token:{key}")
+    assert raw is not None and first_key.private_jwk()["d"].encode() in raw
+    if first_native is not None:
+        # The key-keeping layer passes the store's asyncio path through.
+        assert type(first_native).commands > 0
+    # Another process with a key of its own: the stored key wins, no new token.
+    second_store, _ = store()
+    with _client(driver, server, token_store=second_store) as second:
+        assert second._client.dpop_key == first_key
+        assert second.get(server.api_url).status_code == 200, server.refusals
+        assert "dpop_private_jwk" not in second.token
+        assert first_key.private_jwk()["d"] not in repr(second_store)
     assert len(wire.to("/token")) == 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, suppress
 from typing import TYPE_CHECKING, Any
 
 from .._core._http import HttpRequest, HttpResponse
@@ -21,6 +21,7 @@ from .._core._retry_policy import RETRY_STATUSES, grant_of, parse_retry_after
 from .._core._token import OAuth2Token
 from .._core._token_response import parse_token_response
 from .._flows._drive import Flow, Send, Sleep
+from .._stores._async import AsyncTokenStore
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
 from ..errors import InvalidResponseError, OAuthError
@@ -223,7 +224,10 @@ class KeyKeepingStore:
         self._client = client
 
     def load(self) -> dict[str, Any] | None:
-        stored = self._store.load()
+        return self.unpack(self._store.load())
+
+    def unpack(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The token as loaded, its key taken out and handed to the client."""
         if stored is None:
             return None
         stored = dict(stored)
@@ -243,11 +247,22 @@ class KeyKeepingStore:
             self._client.dpop_key = key
 
     def save(self, token: dict[str, Any]) -> None:
+        self._store.save(self.pack(token))
+
+    def pack(self, token: dict[str, Any]) -> dict[str, Any]:
+        """The token to save, with the private key that proves it."""
         key = self._client.dpop_key
         kept = dict(token)
         if key is not None:
             kept[STORED_KEY_FIELD] = key.private_jwk()
-        self._store.save(kept)
+        return kept
+
+    def asynchronous(self) -> AsyncTokenStore | None:
+        """The wrapped store's own asyncio path (``RedisTokenStore`` with an
+        ``async_client``), keeping the key the same way; None when it has none."""
+        native = getattr(self._store, "asynchronous", None)
+        inner = native() if callable(native) else None
+        return _AsyncKeyKeeping(inner, self) if isinstance(inner, AsyncTokenStore) else None
 
     def clear(self) -> None:
         self._store.clear()
@@ -257,6 +272,23 @@ class KeyKeepingStore:
 
     def __repr__(self) -> str:
         return repr(self._store)
+
+
+class _AsyncKeyKeeping:
+    """:class:`KeyKeepingStore` over a store's asyncio path."""
+
+    def __init__(self, inner: AsyncTokenStore, keeper: KeyKeepingStore) -> None:
+        self._inner = inner
+        self._keeper = keeper
+
+    async def load(self) -> dict[str, Any] | None:
+        return self._keeper.unpack(await self._inner.load())
+
+    async def save(self, token: dict[str, Any]) -> None:
+        await self._inner.save(self._keeper.pack(token))
+
+    def lock(self) -> AbstractAsyncContextManager[Any]:
+        return self._inner.lock()
 
 
 def keeping_key(store: TokenStore | None, client: Client) -> TokenStore | None:
