@@ -183,12 +183,12 @@ def _counting_async_redis(server: RedisServer) -> Any:
     """A ``redis.asyncio`` client that counts the commands it sends."""
     import redis.asyncio
 
-    class Counting(redis.asyncio.Redis):  # type: ignore[type-arg]
+    class Counting(redis.asyncio.Redis):
         commands = 0
 
         async def execute_command(self, *args: Any, **options: Any) -> Any:
             Counting.commands += 1
-            return await super().execute_command(*args, **options)
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
 
     return Counting(host="127.0.0.1", port=server.port, socket_timeout=5)
 
