@@ -21,13 +21,13 @@ from .._core._retry_policy import RETRY_STATUSES, grant_of, parse_retry_after
 from .._core._token import OAuth2Token
 from .._core._token_response import parse_token_response
 from .._flows._drive import Flow, Send, Sleep
-from .._stores._async import AsyncTokenStore
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
 from ..errors import InvalidResponseError, OAuthError
 
 if TYPE_CHECKING:
     from .._core._dpop import DPoPKey, DPoPNonces, ProofFor
+    from .._stores._async import AsyncTokenStore
     from ._client import Client
 
 # _core._dpop (and joserfc with it) is imported on first use: ``import grantflow`` stays
@@ -260,6 +260,9 @@ class KeyKeepingStore:
     def asynchronous(self) -> AsyncTokenStore | None:
         """The wrapped store's own asyncio path (``RedisTokenStore`` with an
         ``async_client``), keeping the key the same way; None when it has none."""
+        # Imported here: a sync driver never loads asyncio.
+        from .._stores._async import AsyncTokenStore
+
         native = getattr(self._store, "asynchronous", None)
         inner = native() if callable(native) else None
         return _AsyncKeyKeeping(inner, self) if isinstance(inner, AsyncTokenStore) else None
