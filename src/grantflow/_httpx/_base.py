@@ -8,7 +8,10 @@ from typing import Any
 from .._client._driver import Driver
 from .._client._forward import REQUEST_OPTIONS
 from .._client._methods import OAuthMethods
+from .._client._prepare import WireRequest, prepare
+from .._flows._drive import Send
 from ._auth import OAuth2Auth
+from ._sender import is_httpx_auth
 
 __all__ = ["HTTPX_CLIENT_OPTIONS", "HttpxDriver", "split_options"]
 
@@ -73,6 +76,12 @@ class HttpxDriver(OAuthMethods):
 
     def _has_certificate(self) -> bool:
         return bool(self._cert)
+
+    def _wire(self, step: Send) -> WireRequest:
+        """What ``step`` puts on the wire (hooks, client auth), ready to send."""
+        return prepare(
+            step, self._client, self, has_certificate=bool(self._cert), is_native_auth=is_httpx_auth
+        )
 
     def _split_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return split_options(kwargs)

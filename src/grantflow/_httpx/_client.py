@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from .._client._assertion_methods import AssertionMethods
-from .._client._prepare import prepare
 from .._core._secrets import redacting
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, Step, arun, arun_step, run, run_step
 from ._base import HttpxDriver
-from ._sender import asend_wire, is_httpx_auth, send_wire
+from ._sender import asend_wire, send_wire
 
 if TYPE_CHECKING:
     from .._core._device import DeviceAuthorization
@@ -130,16 +129,7 @@ class OAuth2Client(HttpxDriver, httpx.Client):
         return super().request(method, url, **kwargs)
 
     def _send_step(self, step: Send) -> Any:
-        wire = prepare(
-            step, self._client, self, has_certificate=bool(self._cert), is_native_auth=is_httpx_auth
-        )
-        return send_wire(
-            self,
-            wire,
-            options=step.options or {},
-            purpose=step.purpose,
-            run_response_hooks=self._client.hooks.run_response,
-        )
+        return send_wire(self, self._wire(step), step, self._client.hooks.run_response)
 
     def _run(self, flow: Flow[T]) -> T:
         with redacting(self._client.known_secrets()):
@@ -215,16 +205,7 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
         return await super().request(method, url, **kwargs)
 
     async def _send_step(self, step: Send) -> Any:
-        wire = prepare(
-            step, self._client, self, has_certificate=bool(self._cert), is_native_auth=is_httpx_auth
-        )
-        return await asend_wire(
-            self,
-            wire,
-            options=step.options or {},
-            purpose=step.purpose,
-            run_response_hooks=self._client.hooks.run_response,
-        )
+        return await asend_wire(self, self._wire(step), step, self._client.hooks.run_response)
 
     async def _arun(self, flow: Flow[T]) -> T:
         with redacting(self._client.known_secrets()):
@@ -241,6 +222,15 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
 
     def _drive(self, flow: Flow[T], raw: bool = False) -> Awaitable[T]:  # type: ignore[override]
         return self._adrive(flow, raw)
+
+    def _drive_now(self, flow: Flow[T]) -> Any:
+        """The flow's result at once when it needs no I/O (usable as it is, and awaitable
+        for async code), else an awaitable of it."""
+        try:
+            first = next(flow)
+        except StopIteration as done:
+            return _Ready(done.value)
+        return self._arun(_resume(flow, first))
 
     if TYPE_CHECKING:
         # The shared methods return what _drive returns: here, awaitables.
@@ -262,43 +252,9 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
         exchange_token: Callable[..., Awaitable[OAuth2Token]]  # type: ignore[assignment]
         register_client: Callable[..., Awaitable[RegisteredClient]]  # type: ignore[assignment]
         load_resource_metadata: Callable[..., Awaitable[dict[str, Any]]]  # type: ignore[assignment]
-        # requests-oauthlib's name: answers like create_authorization_url below.
+        # At once when no discovery or PAR is needed (see _drive_now), else awaitable.
+        create_authorization_url: Callable[..., Any]
         authorization_url: Callable[..., Any]
-
-    def create_authorization_url(
-        self,
-        url: str | None = None,
-        state: str | None = None,
-        code_verifier: str | None = None,
-        nonce: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """The authorization URL and its ``state``: at once when the endpoint is known
-        (awaiting the result works too), else a coroutine that discovers it first.
-
-        Otherwise as ``OAuth2Session.create_authorization_url`` (RFC 6749 §4.1.1).
-
-        Args:
-            url: The authorization endpoint; by default the metadata's.
-            state: A state to use instead of a generated one.
-            code_verifier: A PKCE verifier to use instead of a generated one.
-            nonce: A nonce to use instead of a generated one.
-            **kwargs: Further query parameters (``prompt``, ``login_hint``, ...).
-
-        Returns:
-            ``(url, state)``, or an awaitable of it when discovery or PAR must run.
-
-        Raises:
-            InsecureTransportError: The endpoint is plain HTTP off loopback.
-            ValueError: No authorization endpoint is known.
-            OAuthError: Discovery or the PAR endpoint failed (when awaited).
-        """
-        flow = self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
-        try:
-            first = next(flow)
-        except StopIteration as done:
-            return _Ready(done.value)
-        return self._arun(_resume(flow, first))
 
 
 class AssertionClient(AssertionMethods, OAuth2Client):
