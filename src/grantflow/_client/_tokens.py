@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ._client import Client
 
 __all__ = [
+    "NO_TOKEN",
     "current_token",
     "ensure_active_token",
     "fetch_token",
@@ -55,7 +56,8 @@ __all__ = [
     "token_from_fragment",
 ]
 
-_NO_TOKEN = "no access token: fetch one first (fetch_token) or give token="
+#: What a request without a token and without a way to get one is told.
+NO_TOKEN = "no access token: fetch one first (fetch_token) or give token="
 
 
 def fetch_token(
@@ -344,7 +346,7 @@ def renew(client: Client, current: OAuth2Token | None) -> Flow[OAuth2Token]:
     if (yield from _can_refetch(client)):
         return (yield from _refetch(client))
     if current is None:
-        raise MissingTokenError(description=_NO_TOKEN)
+        raise MissingTokenError(description=NO_TOKEN)
     raise InvalidTokenError(
         description="the access token has expired and there is no refresh token or "
         "client-credentials grant to renew it with"

@@ -13,6 +13,7 @@ import requests
 from .._client._forward import REQUEST_OPTIONS, SESSION_ATTRIBUTES, split_request_options
 from .._client._methods import OAuthMethods
 from .._client._prepare import prepare
+from .._client._replay import goes_to_replay
 from .._core._secrets import redacting
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, run
@@ -206,10 +207,7 @@ class OAuth2Session(OAuthMethods, requests.Session):
         redacted: requests.RequestException | None = None
         try:
             response = super().request(method, url, auth=auth, **kwargs)
-            if response.status_code == 401 or (
-                self._client.dpop_key is not None and "DPoP-Nonce" in response.headers
-            ):
-                # A 401, or a DPoP nonce to remember (RFC 9449 §9): the replay flow decides.
+            if goes_to_replay(self._client, response.status_code, response.headers):
                 response = self._replay(response, kwargs)
             return response
         except requests.RequestException as exc:
