@@ -18,7 +18,7 @@ from ._compat import RequestsOAuthlibNames
 from ._delegation_methods import DelegationMethods
 from ._forward import Forward
 from ._options import given
-from ._signature import same_parameters
+from ._twins import same_parameters
 
 __all__ = ["OAuthMethods"]
 

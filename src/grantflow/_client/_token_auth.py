@@ -22,7 +22,29 @@ from ._replay import goes_to_replay
 if TYPE_CHECKING:
     from .._core._dpop import DPoPKey
 
-__all__ = ["TokenAuth"]
+__all__ = ["AUTH_ARGS", "TokenAuth"]
+
+#: The constructor's arguments and errors, the same for the requests and the httpx
+#: ``OAuth2Auth`` (their constructor is :class:`TokenAuth`'s); ``{client}`` names the
+#: drivers that renew the token.
+AUTH_ARGS = """
+Args:
+    token: The token to send (a dict such as ``fetch_token`` returns).
+    token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
+    client: The {client} that renews the token and whose hooks run, or None.
+    dpop_key: The :class:`DPoPKey` that signs the proof a ``DPoP`` token travels
+        with (RFC 9449 §7.1); without it, the client's key.
+    token_store: A store to load the token from and save renewals to.
+    retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
+        replays the request once (with a ``client``).
+
+Raises:
+    ValueError: ``token_placement`` is none of the three. Sending a request then
+        raises :class:`MissingTokenError` when there is no token,
+        :class:`UnsupportedTokenTypeError` for a token type other than Bearer or for
+        a ``DPoP`` token with no key to prove it, and the client's errors when a
+        renewal fails.
+"""
 
 A = TypeVar("A", bound="TokenAuth")
 

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 
 from .._client._dpop import is_dpop_token
-from .._client._token_auth import TokenAuth
+from .._client._token_auth import AUTH_ARGS, TokenAuth
 from .._client._tokens import NO_TOKEN
+from .._client._twins import with_sections
 from .._core._http import HttpResponse
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow, Step
@@ -67,6 +68,7 @@ def _sync(needs: Generator[Any, Any, None], client: Any) -> Generator[httpx.Requ
         reply = (yield need) if isinstance(need, httpx.Request) else _meet(client, need)
 
 
+@with_sections(AUTH_ARGS, client="``OAuth2Client`` or ``AsyncOAuth2Client``")
 class OAuth2Auth(TokenAuth, httpx.Auth):
     """Adds the access token as ``Authorization: Bearer``, a body or a query parameter.
 
@@ -74,22 +76,6 @@ class OAuth2Auth(TokenAuth, httpx.Auth):
     :class:`~grantflow.httpx.OAuth2Client` or ``AsyncOAuth2Client``) a due token is
     renewed first, once for all threads or tasks, and an ``invalid_token`` 401 renews it
     and replays the request once. The auth keeps no per-request state on itself.
-
-    Args:
-        token: The token to send (a dict such as ``fetch_token`` returns).
-        token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
-        client: The ``OAuth2Client`` or ``AsyncOAuth2Client`` that renews the token
-            and whose hooks run, or None.
-        dpop_key: The :class:`DPoPKey` that signs the proof a ``DPoP`` token travels
-            with (RFC 9449 §7.1); without it, the client's key.
-        token_store: A store to load the token from and save renewals to.
-        retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
-            replays the request once (with a ``client``).
-
-    Raises:
-        ValueError: ``token_placement`` is none of the three. Sending a request then
-            raises :class:`UnsupportedTokenTypeError` for a token type other than Bearer
-            or for a ``DPoP`` token with no key to prove it.
     """
 
     @property

@@ -9,8 +9,9 @@ from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
 from .._client._dpop import is_dpop_token
-from .._client._token_auth import TokenAuth
+from .._client._token_auth import AUTH_ARGS, TokenAuth
 from .._client._tokens import NO_TOKEN
+from .._client._twins import with_sections
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from ..errors import MissingTokenError
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["OAuth2Auth"]
 
 
+@with_sections(AUTH_ARGS, client=":class:`OAuth2Session`")
 class OAuth2Auth(TokenAuth, AuthBase):
     """Adds the access token as ``Authorization: Bearer`` (or DPoP), a body or a query parameter.
 
@@ -31,23 +33,6 @@ class OAuth2Auth(TokenAuth, AuthBase):
     A ``401`` with ``error="invalid_token"`` then makes it renew the token and replay the
     request once (``retry_on_invalid_token=False`` turns that off). The auth keeps no
     per-request state, so one instance may serve many threads.
-
-    Args:
-        token: The token to send (a dict such as ``fetch_token`` returns).
-        token_placement: ``"header"``, ``"body"`` or ``"uri"`` (RFC 6750 §2).
-        client: The session that renews the token and whose hooks run, or None.
-        dpop_key: The :class:`DPoPKey` that signs the proof a ``DPoP`` token travels
-            with (RFC 9449 §7.1); without it, the client's key.
-        token_store: A store to load the token from and save renewals to.
-        retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
-            replays the request once (with a ``client``).
-
-    Raises:
-        ValueError: ``token_placement`` is none of the three. Sending a request then
-            raises :class:`MissingTokenError` when there is no token,
-            :class:`UnsupportedTokenTypeError` for a token type other than Bearer or for
-            a ``DPoP`` token with no key to prove it, and the session's errors when a
-            renewal fails.
     """
 
     client: OAuth2Session | None
