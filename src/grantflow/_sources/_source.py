@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .._core._frozen import Frozen
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
@@ -47,12 +48,13 @@ Renewer = Callable[[OAuth2Token | None], OAuth2Token]
 AsyncRenewer = Callable[[OAuth2Token | None], Awaitable[OAuth2Token]]
 
 
-class Lookup:
+class Lookup(Frozen):
     """What :meth:`TokenSource.get` found: the token, and whether this call renewed it."""
 
-    # A plain class, not a dataclass: it is built on every request that renews, and
-    # ``import grantflow`` should not pay for the dataclass machinery.
     __slots__ = ("previous", "renewed", "token")
+    token: OAuth2Token | None
+    renewed: bool
+    previous: OAuth2Token | None
 
     def __init__(
         self,
@@ -60,9 +62,7 @@ class Lookup:
         renewed: bool = False,
         previous: OAuth2Token | None = None,
     ) -> None:
-        self.token = token
-        self.renewed = renewed
-        self.previous = previous
+        self._set(token=token, renewed=renewed, previous=previous)
 
     def __repr__(self) -> str:
         return f"Lookup(has_token={self.token is not None}, renewed={self.renewed})"

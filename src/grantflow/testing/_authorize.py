@@ -39,7 +39,7 @@ _MODES = frozenset({"query", "fragment", "form_post"})
 INTERACTION_TTL = 600
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Target:
     """Where and how the authorization response goes (known once the client is checked)."""
 
