@@ -170,7 +170,7 @@ class Client:
         return self.auth_methods.resolve(spec or self.token_endpoint_auth_method)
 
     def known_secrets(self) -> list[str]:
-        """Secrets this client holds, to scrub from messages: client secret and tokens."""
+        """Secrets this client holds, to redact from messages: client secret and tokens."""
         found: list[str] = []
         secret = self.client_secret
         if isinstance(secret, bytes):

@@ -4,7 +4,7 @@ Order (api.md §2, §9): the secure-transport check, then the request compliance
 then client authentication (so a hook that moves the endpoint also moves a JWT
 assertion's audience), then a GET's form moves into the query, then a DPoP proof for
 the URL that is sent. The values the request
-carries that are secret are collected, so error messages can be scrubbed of them.
+carries that are secret are collected, so error messages can be redacted.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl
 
 from .._core._client_auth import tls_client_auth
 from .._core._frozen import Frozen
+from .._core._https import check_secure_transport
 from .._core._params import add_params_to_uri
 from .._core._secrets import sensitive_values
-from .._core._transport import check_secure_transport
 from .._flows._drive import Send
 from ._auth_methods import JWT_METHOD_NAMES, ClientAuthMethods
 

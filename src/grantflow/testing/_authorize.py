@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from .._core._transport import is_loopback_host
+from .._core._https import is_loopback_host
 from ..errors import OAuthError
 from ._config import ACR_VALUES, CODE_TTL, OIDC_SCOPES, RESOURCE_SERVERS, SESSION_TTL, Client
 from ._context import INTERACTION_PATH, SESSION_COOKIE, Context
