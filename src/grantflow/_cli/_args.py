@@ -53,7 +53,7 @@ def add_command(subparsers: Any, name: str, summary: str, description: str) -> P
     return parser
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FromEnv:
     """An option's default read from an environment variable once the arguments are parsed.
 

@@ -1,7 +1,7 @@
 """``grantflow demo``: every flow against the embedded development provider, explained.
 
 The provider runs in this process on a loopback port; each section shows the request
-grantflow sent (credentials masked), the answer, and what grantflow checked. Colour is
+grantflow sent (credentials redacted), the answer, and what grantflow checked. Colour is
 used on a terminal only, never with ``NO_COLOR`` set.
 """
 
@@ -23,7 +23,7 @@ from ._console import Console, Style, colour_wanted, terminal_width
 from ._demo_dpop import dpop_section, par_section
 from ._exit import EXIT_OK
 from ._loopback import LoopbackReceiver
-from ._show import Show, mask_url
+from ._show import Show, redact_url
 
 __all__ = ["add_demo_parser"]
 
@@ -195,7 +195,7 @@ def _code_flow(d: Demo, number: int) -> None:
     d.show.say("The browser follows the provider's redirects (alice is signed in headless):")
     for hop in hops:
         parts = urlsplit(hop.url)
-        shown = mask_url(hop.url) if hop is hops[-1] else f"{parts.path}?…"
+        shown = redact_url(hop.url) if hop is hops[-1] else f"{parts.path}?…"
         status = d.show.style(f"{hop.status_code} {hop.reason}", "dim")
         d.show.line(f"      GET {shown}  {status}")
     d.show.ok("state matches, iss is the issuer (RFC 9207); now the code is redeemed:")

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from .._core._transport import is_loopback_host
+from .._core._https import is_loopback_host
 from ._exit import describe_failure
 
 __all__ = ["DEFAULT_REDIRECT_URI", "LoopbackReceiver"]

@@ -21,7 +21,7 @@ __all__ = ["SecretOption", "add_secret_options", "read_secret_file"]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SecretOption:
     """One secret the command accepts: ``--NAME``, ``--NAME-file``, ``--NAME-env``."""
 

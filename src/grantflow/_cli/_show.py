@@ -1,6 +1,6 @@
 """How the demo shows an HTTP exchange to a person: what was sent, what came back.
 
-Every credential is masked by its parameter or header name before it is printed: the
+Every credential is redacted by its parameter or header name before it is printed: the
 reader sees that a code, a secret or a token went over the wire, its kind and its length,
 never its value. JWTs are shown by their decoded header and claims, which carry no secret.
 """
@@ -21,18 +21,18 @@ from .._core._secrets import is_secret_field
 from ._console import Style
 from ._jwt import decode_unverified, looks_like_jwt
 
-__all__ = ["Show", "mask_url", "masked"]
+__all__ = ["Show", "redact_url", "redacted"]
 
 _TIMES = frozenset({"exp", "iat", "nbf", "auth_time", "expires_at", "updated_at"})
 
 
-def masked(value: str) -> str:
+def redacted(value: str) -> str:
     """A credential as ``••• JWT, 812 chars``: its kind and length, not its value."""
     kind = "JWT, " if looks_like_jwt(value) else ""
     return f"••• {kind}{len(value)} chars"
 
 
-def mask_url(url: str) -> str:
+def redact_url(url: str) -> str:
     """``url`` with the values of credential query parameters replaced by ``•••``."""
     parts = urlsplit(url)
     if not parts.query:
@@ -44,7 +44,7 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def _mask_authorization(value: str) -> str:
+def _redact_authorization(value: str) -> str:
     scheme, _, credentials = value.partition(" ")
     if scheme.lower() == "basic":
         try:
@@ -54,7 +54,7 @@ def _mask_authorization(value: str) -> str:
         # RFC 6749 §2.3.1: the id is form-encoded before base64; show it, not the secret.
         client_id = unquote_plus(decoded.partition(":")[0])
         return f"Basic ••• (base64 of {client_id}:<client secret>)"
-    return f"{scheme} {masked(credentials)}"
+    return f"{scheme} {redacted(credentials)}"
 
 
 def _relative(seconds: float) -> str:
@@ -115,7 +115,7 @@ class Show:
     def sent(self, request: requests.PreparedRequest, note: str = "") -> None:
         """The request line, the Authorization header, and the form parameters."""
         arrow = self.style("→", "yellow", "bold")
-        url = mask_url(request.url or "")
+        url = redact_url(request.url or "")
         self.line(
             f"  {arrow} {self.style(str(request.method), 'yellow')} {url}"
             + (self.style(f"  ({note})", "dim") if note else "")
@@ -123,7 +123,7 @@ class Show:
         fields: dict[str, Any] = {}
         authorization = request.headers.get("Authorization")
         if authorization:
-            fields["Authorization:"] = _mask_authorization(authorization)
+            fields["Authorization:"] = _redact_authorization(authorization)
         body = request.body
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
@@ -134,12 +134,12 @@ class Show:
         if proof:
             # RFC 9449 §4: a single-use proof of the key; its claims carry no secret.
             self.line(
-                f"      {self.style('DPoP:', 'blue')}  {self.style(masked(proof), 'magenta')}"
+                f"      {self.style('DPoP:', 'blue')}  {self.style(redacted(proof), 'magenta')}"
             )
             self.jwt(proof, 8)
 
     def received(self, response: requests.Response, only: Iterable[str] | None = None) -> None:
-        """The status line and the JSON members (credentials masked)."""
+        """The status line and the JSON members (credentials redacted)."""
         colour = "green" if response.status_code < 400 else "red"
         arrow = self.style("←", colour, "bold")
         media = response.headers.get("Content-Type", "").split(";")[0] or "no body"
@@ -147,7 +147,7 @@ class Show:
         self.line(f"  {arrow} {self.style(status, colour)}  {self.style(media, 'dim')}")
         nonce = response.headers.get("DPoP-Nonce")
         if nonce:
-            self.fields({"DPoP-Nonce:": masked(nonce)})
+            self.fields({"DPoP-Nonce:": redacted(nonce)})
         try:
             document = response.json() if response.content else None
         except ValueError:
@@ -172,7 +172,7 @@ class Show:
         self.line(self.style(f"  → GET {path}  ← {response.status_code}  ({what})", "dim"))
 
     def fields(self, items: Mapping[str, Any], indent: int = 6) -> None:
-        """``name  value`` lines, aligned; credentials masked, JWT claims shown beneath."""
+        """``name  value`` lines, aligned; credentials redacted, JWT claims shown beneath."""
         if not items:
             return
         width = max(len(k) for k in items)
@@ -197,7 +197,7 @@ class Show:
 
     def _value(self, name: str, value: Any) -> str:
         if is_secret_field(name) and isinstance(value, str):
-            return self.style(masked(value), "magenta")
+            return self.style(redacted(value), "magenta")
         if name == "Authorization:":
             return self.style(str(value), "magenta")
         if name in _TIMES and isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -73,6 +73,16 @@ class AssertionGrant:
         params.update(kwargs)
         return params
 
+    def fetch_params(
+        self, client: Client, grant_type: str | None, kwargs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """``fetch_token``'s grant and form parameters: by default this grant, with a
+        freshly signed assertion unless the caller gave one."""
+        grant = grant_type or self.grant_type
+        if grant == self.grant_type and "assertion" not in kwargs:
+            kwargs = self.params(client, kwargs)
+        return grant, kwargs
+
     def fetch(self, client: Client) -> Flow[OAuth2Token]:
         """A new token for ``client`` by this grant (the renewal of an assertion session)."""
         endpoint_url = yield from endpoint(client, "token_endpoint")

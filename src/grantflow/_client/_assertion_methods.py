@@ -137,23 +137,5 @@ class AssertionMethods:
             raise ValueError("the service account file is not valid JSON") from None
         return cls.from_service_account_info(info, scope=scope, subject=subject, **kwargs)
 
-    def fetch_token(
-        self,
-        url: str | None = None,
-        body: str = "",
-        method: str = "POST",
-        headers: dict[str, str] | None = None,
-        auth: Any = None,
-        grant_type: str | None = None,
-        state: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Fetch a token with a freshly signed assertion (unless one is given)."""
-        grant = grant_type or self.grant_type
-        if grant == self.grant_type and "assertion" not in kwargs:
-            kwargs = self._client.assertion.params(self._client, kwargs)
-        parent: Any = super()
-        return parent.fetch_token(url, body, method, headers, auth, grant, state, **kwargs)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}(issuer={self.issuer!r}, subject={self.subject!r})"

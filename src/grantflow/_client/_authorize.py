@@ -16,11 +16,11 @@ from .._core._authorization import (
     parse_callback,
 )
 from .._core._authorization import validate_callback as check_callback
+from .._core._https import check_secure_transport
 from .._core._indicators import indicator_params
 from .._core._params import scope_to_str
 from .._core._pkce import create_code_challenge, generate_code_verifier
 from .._core._random import constant_time_equal, generate_token
-from .._core._transport import check_secure_transport
 from .._flows._drive import Flow
 from ..errors import InvalidResponseError, MismatchingStateError
 from ._jarm import is_jwt_response_mode, verified_jarm_params

@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 from .._core._authorization import AuthorizationRequest
 from .._core._bearer import check_placement
 from .._core._issuer import check_issuer_template
-from .._core._retry_policy import RetryPolicy, resolve_retry_policy
+from .._core._retry_policy import resolve_retry_policy
 from .._core._secrets import is_secret_field
 from .._core._token import OAuth2Token
 from .._sources._shared import SharedValue
 from .._sources._source import TokenSource
-from .._stores._base import TokenStore
 from . import _authorize, _management, _metadata, _oidc, _replay, _tokens, _userinfo
 from ._auth_methods import ClientAuthMethods
 from ._device import device_authorization, poll_device_token
@@ -40,58 +39,67 @@ if TYPE_CHECKING:
 
 __all__ = ["Client", "RefetchSpec"]
 
+#: The settings a client takes besides its id and secret, and their defaults when none is
+#: given (a driver always passes the values of its constructor's typed keywords).
+_SETTINGS: dict[str, Any] = {
+    "token_endpoint_auth_method": None,
+    "revocation_endpoint_auth_method": None,
+    "scope": None,
+    "state": None,
+    "redirect_uri": None,
+    "token": None,
+    "token_placement": "header",
+    "update_token": None,
+    "leeway": 60,
+    "code_challenge_method": "S256",
+    "token_store": None,
+    "retry_on_invalid_token": True,
+    "token_retries": None,
+    "id_token_signed_response_alg": None,
+    "accept_unverifiable_iss": False,
+    "issuer_template": None,
+    "allow_id_token_without_nonce": False,
+    "known_options": (),
+}
+
 
 class Client:
     """An OAuth 2.0 / OpenID Connect client without a transport."""
 
     def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: Any = None,
-        token_endpoint_auth_method: Any = None,
-        revocation_endpoint_auth_method: Any = None,
-        scope: Any = None,
-        state: str | None = None,
-        redirect_uri: str | None = None,
-        token: Mapping[str, Any] | None = None,
-        token_placement: str = "header",
-        update_token: Callable[..., Any] | None = None,
-        leeway: int = 60,
-        code_challenge_method: str | None = "S256",
-        *,
-        token_store: TokenStore | None = None,
-        retry_on_invalid_token: bool = True,
-        token_retries: int | RetryPolicy | None = None,
-        id_token_signed_response_alg: str | None = None,
-        accept_unverifiable_iss: bool = False,
-        known_options: tuple[str, ...] = (),
-        **kwargs: Any,
+        self, client_id: str | None = None, client_secret: Any = None, **settings: Any
     ) -> None:
-        features = take_sender_constraint_options(kwargs)
-        # -- ID token checks for providers that bend OpenID Connect (README) --------------
-        self.issuer_template = check_issuer_template(kwargs.pop("issuer_template", None))
-        self.allow_id_token_without_nonce = bool(kwargs.pop("allow_id_token_without_nonce", False))
-        # ---------------------------------------------------------------------------------
-        metadata, defaults = split_client_options(kwargs, known_options)
+        """``settings``: the drivers' constructor keywords (typed and documented once, on
+        ``_driver.Driver`` and the public classes), server metadata, authorization
+        defaults and the features of api.md §12; ``known_options`` names the driver's own
+        keywords for the message an unknown one gets."""
+        named = {name: settings.pop(name, default) for name, default in _SETTINGS.items()}
+        features = take_sender_constraint_options(settings)
+        metadata, defaults = split_client_options(settings, named["known_options"])
         self.client_id = client_id
         self.client_secret = client_secret
-        if token_endpoint_auth_method is None:
-            token_endpoint_auth_method = "client_secret_basic" if client_secret else "none"
-        self.token_endpoint_auth_method = token_endpoint_auth_method
-        self.revocation_endpoint_auth_method = revocation_endpoint_auth_method
-        self.scope = scope
-        self.state = state
-        self.redirect_uri = redirect_uri
-        self.token_placement = token_placement
-        self.update_token = update_token
-        self.leeway = leeway
-        self.code_challenge_method = code_challenge_method
-        self.retry_on_invalid_token = bool(retry_on_invalid_token)
+        auth_method = named["token_endpoint_auth_method"]
+        if auth_method is None:
+            auth_method = "client_secret_basic" if client_secret else "none"
+        self.token_endpoint_auth_method: Any = auth_method
+        self.revocation_endpoint_auth_method: Any = named["revocation_endpoint_auth_method"]
+        self.scope: Any = named["scope"]
+        self.state: str | None = named["state"]
+        self.redirect_uri: str | None = named["redirect_uri"]
+        self.token_placement = named["token_placement"]
+        self.update_token: Callable[..., Any] | None = named["update_token"]
+        self.leeway: int = named["leeway"]
+        self.code_challenge_method: str | None = named["code_challenge_method"]
+        self.retry_on_invalid_token = bool(named["retry_on_invalid_token"])
         #: How token requests are retried after 429, 503 or an unsent request.
-        self.token_retries = resolve_retry_policy(token_retries)
-        self.id_token_signed_response_alg = id_token_signed_response_alg
+        self.token_retries = resolve_retry_policy(named["token_retries"])
+        self.id_token_signed_response_alg: str | None = named["id_token_signed_response_alg"]
         # A callback's RFC 9207 iss with no issuer to compare it to is refused unless set.
-        self.accept_unverifiable_iss = bool(accept_unverifiable_iss)
+        self.accept_unverifiable_iss = bool(named["accept_unverifiable_iss"])
+        # -- ID token checks for providers that bend OpenID Connect (README) --------------
+        self.issuer_template = check_issuer_template(named["issuer_template"])
+        self.allow_id_token_without_nonce = bool(named["allow_id_token_without_nonce"])
+        # ---------------------------------------------------------------------------------
         # Server metadata (given, then discovered) and the client's own defaults are kept
         # apart: a discovery document must never set the nonce or prompt we send.
         self.metadata: dict[str, Any] = dict(metadata)
@@ -113,7 +121,8 @@ class Client:
         # returned as they are.
         self.refused_after_replay: str | None = None
         self._configure_sender_constraints(features)
-        token_store = keeping_key(token_store, self)
+        token_store = keeping_key(named["token_store"], self)
+        token = named["token"]
         self.source = TokenSource(token_store, dict(token) if token is not None else None)
         apply_profile(self)
 
@@ -161,7 +170,7 @@ class Client:
         return self.auth_methods.resolve(spec or self.token_endpoint_auth_method)
 
     def known_secrets(self) -> list[str]:
-        """Secrets this client holds, to scrub from messages: client secret and tokens."""
+        """Secrets this client holds, to redact from messages: client secret and tokens."""
         found: list[str] = []
         secret = self.client_secret
         if isinstance(secret, bytes):

@@ -10,6 +10,7 @@ from .._core._http import HttpRequest, HttpResponse
 from .._core._responses import parse_json_object
 from .._flows._drive import Flow, Send
 from ..errors import InvalidResponseError, MissingTokenError
+from ._call import TokenCall
 from ._dpop import send_with_proof
 from ._metadata import endpoint
 
@@ -32,46 +33,27 @@ def _token_param(client: Client, token: str | None, hint: str | None) -> tuple[s
 
 
 def _token_request(
-    client: Client,
-    endpoint_name: str,
-    url: str | None,
-    token: str | None,
-    token_type_hint: str | None,
-    body: str | None,
-    headers: dict[str, str] | None,
-    params: Mapping[str, Any],
+    client: Client, endpoint_name: str, call: TokenCall, form: dict[str, Any]
 ) -> Flow[HttpRequest]:
     """The form POST both endpoints take: ``token``, ``token_type_hint`` and extras."""
-    endpoint_url = url or (yield from endpoint(client, endpoint_name))
-    value, hint = _token_param(client, token, token_type_hint)
+    endpoint_url = call.url or (yield from endpoint(client, endpoint_name))
+    value, hint = _token_param(client, form.pop("token", None), form.pop("token_type_hint", None))
     return build_form_request(
         endpoint_url,
-        {"token": value, "token_type_hint": hint, **params},
-        body=body or "",
-        headers=headers,
+        {"token": value, "token_type_hint": hint, **form},
+        body=call.body,
+        headers=call.headers,
     )
 
 
-def revoke_token(
-    client: Client,
-    url: str | None = None,
-    token: str | None = None,
-    token_type_hint: str | None = None,
-    body: str | None = None,
-    auth: Any = None,
-    headers: dict[str, str] | None = None,
-    *,
-    options: Mapping[str, Any] | None = None,
-    **kwargs: Any,
-) -> Flow[HttpResponse]:
+def revoke_token(client: Client, call: TokenCall | None = None, **form: Any) -> Flow[HttpResponse]:
     """Revoke a token (RFC 7009); the session's access token when ``token`` is None."""
-    client_auth = client.client_auth(auth, client.revocation_endpoint_auth_method)
-    request = yield from _token_request(
-        client, "revocation_endpoint", url, token, token_type_hint, body, headers, kwargs
-    )
+    call = call or TokenCall()
+    client_auth = client.client_auth(call.auth, client.revocation_endpoint_auth_method)
+    request = yield from _token_request(client, "revocation_endpoint", call, form)
     # RFC 9449 §5: revocation and introspection are token-endpoint-like requests of the
     # client; with a key they carry a proof (and answer a nonce challenge once).
-    send = Send(request, "revoke_token", client_auth, options)
+    send = Send(request, "revoke_token", client_auth, call.options)
     response = yield from send_with_proof(client, send)
     # RFC 7009 §2.2: a 200 says the token is revoked and its body may be ignored, so an
     # empty one is success; but a body that is not a JSON object (a login page at the
@@ -82,22 +64,12 @@ def revoke_token(
 
 
 def introspect_token(
-    client: Client,
-    url: str | None = None,
-    token: str | None = None,
-    token_type_hint: str | None = None,
-    body: str | None = None,
-    auth: Any = None,
-    headers: dict[str, str] | None = None,
-    *,
-    options: Mapping[str, Any] | None = None,
-    **kwargs: Any,
+    client: Client, call: TokenCall | None = None, **form: Any
 ) -> Flow[HttpResponse]:
     """Ask whether a token is active (RFC 7662); the answer's JSON has ``active``."""
-    request = yield from _token_request(
-        client, "introspection_endpoint", url, token, token_type_hint, body, headers, kwargs
-    )
-    send = Send(request, "introspect_token", client.client_auth(auth), options)
+    call = call or TokenCall()
+    request = yield from _token_request(client, "introspection_endpoint", call, form)
+    send = Send(request, "introspect_token", client.client_auth(call.auth), call.options)
     response = yield from send_with_proof(client, send)
     data = parse_json_object(response, "introspection endpoint")
     if not isinstance(data.get("active"), bool):

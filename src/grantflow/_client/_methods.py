@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._core._token import OAuth2Token
+from ._call import TokenCall
 from ._compat import RequestsOAuthlibNames
 from ._delegation_methods import DelegationMethods
 from ._forward import Forward
 from ._options import given
+from ._twins import same_parameters
 
 __all__ = ["OAuthMethods"]
 
@@ -150,16 +152,19 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
                 ``resource``, ``pushed``, ...); a list value repeats the parameter.
 
         Returns:
-            ``(url, state)``.
+            ``(url, state)``. An async client answers at once too when it needs no
+            discovery and no PAR (awaiting the result works as well); otherwise it
+            returns an awaitable of ``(url, state)``.
 
         Raises:
             InsecureTransportError: The endpoint is plain HTTP off loopback.
             ValueError: No authorization endpoint is known, or the request asks for an
                 ID token (``openid`` scope, ``id_token`` response type) while no issuer
                 is known to validate it against.
-            OAuthError: The PAR endpoint answered with an error.
+            OAuthError: Discovery or the PAR endpoint failed (with an async client:
+                when awaited).
         """
-        return self._drive(
+        return self._drive_now(
             self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
         )
 
@@ -237,12 +242,8 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
                 nonce=nonce,
             )
         )
-        options = self._split_options(kwargs)
-        return self._drive(
-            self._client.fetch_token(
-                url, body, method, headers, auth, grant_type, state, options=options, **kwargs
-            )
-        )
+        call = TokenCall(url, body, method, headers, auth, self._split_options(kwargs))
+        return self._drive(self._client.fetch_token(call, grant_type, state, **kwargs))
 
     @functools.wraps(fetch_token)
     def fetch_access_token(self, *args: Any, **kwargs: Any) -> OAuth2Token:
@@ -314,12 +315,8 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
             InvalidResponseError: The answer breaks the spec.
             InvalidIDTokenError: A refreshed ID token does not match the original.
         """
-        options = self._split_options(kwargs)
-        return self._drive(
-            self._client.refresh_token(
-                url, refresh_token, body, auth, headers, options=options, **kwargs
-            )
-        )
+        call = TokenCall(url, body, "POST", headers, auth, self._split_options(kwargs))
+        return self._drive(self._client.refresh_token(call, refresh_token, **kwargs))
 
     def ensure_active_token(self, token: Mapping[str, Any] | None = None) -> bool:
         """Renew the token when it is due, as a request would.
@@ -336,7 +333,7 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
         """
         return self._drive(self._client.ensure_active_token(token))
 
-    def revoke_token(
+    def _management_call(
         self,
         url: str | None = None,
         token: str | None = None,
@@ -346,6 +343,13 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
+        """The parameters of :meth:`revoke_token` and :meth:`introspect_token` (RFC 7009
+        §2.1, RFC 7662 §2.1), bound: how the request is sent, and its form fields."""
+        call = TokenCall(url, body, "POST", headers, auth, self._split_options(kwargs))
+        return call, {"token": token, "token_type_hint": token_type_hint, **kwargs}
+
+    @same_parameters(_management_call)
+    def revoke_token(self, *args: Any, **kwargs: Any) -> Any:
         """Revoke a token (RFC 7009).
 
         Args:
@@ -365,22 +369,11 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
             InsecureTransportError: The endpoint is plain HTTP off loopback.
             ValueError: No revocation endpoint is known.
         """
-        options = self._split_options(kwargs)
-        flow = self._client.revoke_token(
-            url, token, token_type_hint, body, auth, headers, options=options, **kwargs
-        )
-        return self._drive(flow, raw=True)
+        call, form = self._management_call(*args, **kwargs)
+        return self._drive(self._client.revoke_token(call, **form), raw=True)
 
-    def introspect_token(
-        self,
-        url: str | None = None,
-        token: str | None = None,
-        token_type_hint: str | None = None,
-        body: str | None = None,
-        auth: Any = None,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> Any:
+    @same_parameters(_management_call)
+    def introspect_token(self, *args: Any, **kwargs: Any) -> Any:
         """Ask the provider whether a token is active (RFC 7662).
 
         Args:
@@ -400,11 +393,8 @@ class OAuthMethods(DelegationMethods, RequestsOAuthlibNames):
             InsecureTransportError: The endpoint is plain HTTP off loopback.
             ValueError: No introspection endpoint is known.
         """
-        options = self._split_options(kwargs)
-        flow = self._client.introspect_token(
-            url, token, token_type_hint, body, auth, headers, options=options, **kwargs
-        )
-        return self._drive(flow, raw=True)
+        call, form = self._management_call(*args, **kwargs)
+        return self._drive(self._client.introspect_token(call, **form), raw=True)
 
     def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
         """The provider's public keys, from ``jwks_uri``, fetched once per session.

@@ -13,8 +13,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .._core._authorization import build_authorization_url
+from .._core._https import check_secure_transport
 from .._core._par import build_par_authorization_url, build_par_request, parse_par_response
-from .._core._transport import check_secure_transport
 from .._flows._drive import Flow, Send
 from ._dpop import send_with_proof
 from ._metadata import endpoint, ensure_metadata

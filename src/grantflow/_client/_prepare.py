@@ -4,7 +4,7 @@ Order (api.md §2, §9): the secure-transport check, then the request compliance
 then client authentication (so a hook that moves the endpoint also moves a JWT
 assertion's audience), then a GET's form moves into the query, then a DPoP proof for
 the URL that is sent. The values the request
-carries that are secret are collected, so error messages can be scrubbed of them.
+carries that are secret are collected, so error messages can be redacted.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from .._core._client_auth import tls_client_auth
+from .._core._frozen import Frozen
+from .._core._https import check_secure_transport
 from .._core._params import add_params_to_uri
 from .._core._secrets import sensitive_values
-from .._core._transport import check_secure_transport
 from .._flows._drive import Send
 from ._auth_methods import JWT_METHOD_NAMES, ClientAuthMethods
 
@@ -35,11 +36,17 @@ _NO_CERTIFICATE = (
 )
 
 
-class WireRequest:
+class WireRequest(Frozen):
     """A request ready for a transport: ``native_auth`` is a transport's own auth object
     (a ``requests`` ``AuthBase``, say) that the transport applies itself, else None."""
 
     __slots__ = ("body", "headers", "method", "native_auth", "secrets", "url")
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    secrets: list[str]
+    native_auth: Any
 
     def __init__(
         self,
@@ -50,12 +57,14 @@ class WireRequest:
         secrets: list[str],
         native_auth: Any = None,
     ) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.secrets = secrets
-        self.native_auth = native_auth
+        self._set(
+            method=method,
+            url=url,
+            headers=headers,
+            body=body,
+            secrets=secrets,
+            native_auth=native_auth,
+        )
 
     @property
     def sets_authorization(self) -> bool:

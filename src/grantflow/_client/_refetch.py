@@ -5,31 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._core._frozen import Frozen
+from ._call import TokenCall
+
 __all__ = ["RefetchSpec"]
 
 
-class RefetchSpec:
-    """How the current token was fetched by client credentials, to fetch it again."""
+class RefetchSpec(Frozen):
+    """How the current token was fetched by client credentials, to fetch it again: the
+    call as it was made and the grant's form parameters."""
 
-    __slots__ = ("auth", "body", "headers", "method", "options", "params", "url")
+    __slots__ = ("call", "params")
+    call: TokenCall
+    params: dict[str, Any]
 
-    def __init__(
-        self,
-        url: str | None,
-        params: Mapping[str, Any],
-        body: str = "",
-        method: str = "POST",
-        headers: Mapping[str, str] | None = None,
-        auth: Any = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.url = url
-        self.params = dict(params)
-        self.body = body
-        self.method = method
-        self.headers = dict(headers) if headers is not None else None
-        self.auth = auth
-        self.options = dict(options or {})
+    def __init__(self, call: TokenCall, params: Mapping[str, Any]) -> None:
+        self._set(call=call, params=dict(params))
 
     def __repr__(self) -> str:
-        return f"RefetchSpec(url={self.url!r})"
+        return f"RefetchSpec(url={self.call.url!r})"

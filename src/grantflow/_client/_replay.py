@@ -10,7 +10,7 @@ sends what it is told (``resend(token)``, a sync or async callable of the driver
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -25,7 +25,13 @@ from ._tokens import can_renew, current_token
 if TYPE_CHECKING:
     from ._client import Client
 
-__all__ = ["replay_after_401"]
+__all__ = ["goes_to_replay", "replay_after_401"]
+
+
+def goes_to_replay(client: Client, status_code: int, headers: Mapping[str, str]) -> bool:
+    """The drivers' test of every resource response: only a 401, or a DPoP nonce the
+    server sent (RFC 9449 §9), goes to :func:`replay_after_401`."""
+    return status_code == 401 or (client.dpop_key is not None and "DPoP-Nonce" in headers)
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -39,26 +45,16 @@ def _refused(response: HttpResponse) -> bool:
     )
 
 
-def _dpop_nonce_replay(
-    client: Client,
-    response: HttpResponse,
-    sent: OAuth2Token,
-    request_url: str,
-    rewindable: bool,
-    resend: Callable[[OAuth2Token], Any],
-) -> Flow[HttpResponse | None]:
-    """RFC 9449 §9: remember the resource server's nonce; a ``use_dpop_nonce`` 401 is
-    answered by one replay with the same token and a proof carrying that nonce. The
-    replay's answer stands, whatever it is: no loop."""
-    url = response.url or request_url
-    nonce = note_resource_nonce(client, url, response)
+def _answers_nonce(
+    client: Client, response: HttpResponse, request_url: str, rewindable: bool
+) -> bool:
+    """RFC 9449 §9: remember the resource server's nonce; whether a ``use_dpop_nonce``
+    401 is answered by one replay with the same token and a proof carrying that nonce
+    (the replay's answer then stands, whatever it is: no loop)."""
+    nonce = note_resource_nonce(client, response.url or request_url, response)
     if nonce is None or not rewindable:
-        return None
-    if response.url and _origin(response.url) != _origin(request_url):
-        return None
-    replay: HttpResponse = yield Call(resend, sent)
-    note_resource_nonce(client, replay.url or url, replay, quietly=True)
-    return replay
+        return False
+    return not (response.url and _origin(response.url) != _origin(request_url))
 
 
 def replay_after_401(
@@ -82,12 +78,14 @@ def replay_after_401(
     that token's next 401s are not renewed again.
     """
     source = source or client.source
-    if client.dpop_key is not None and is_dpop_token(sent):
-        answered = yield from _dpop_nonce_replay(
-            client, response, sent, request_url, rewindable, resend
-        )
-        if answered is not None:
-            return answered
+    if (
+        client.dpop_key is not None
+        and is_dpop_token(sent)
+        and _answers_nonce(client, response, request_url, rewindable)
+    ):
+        replay: HttpResponse = yield Call(resend, sent)
+        note_resource_nonce(client, replay.url or response.url or request_url, replay, quietly=True)
+        return replay
     if not client.retry_on_invalid_token or not _refused(response):
         return None
     if response.url and _origin(response.url) != _origin(request_url):
@@ -104,7 +102,7 @@ def replay_after_401(
     token = yield from current_token(client, source)
     if token is None:
         return None
-    replay: HttpResponse = yield Call(resend, token)
-    if _refused(replay):
+    replayed: HttpResponse = yield Call(resend, token)
+    if _refused(replayed):
         client.refused_after_replay = str(token.get("access_token") or "")
-    return replay
+    return replayed

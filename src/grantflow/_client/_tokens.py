@@ -35,6 +35,7 @@ from ..errors import (
     OAuthError,
 )
 from ._authorize import consume, validate_callback
+from ._call import TokenCall
 from ._compat import check_token_request_keywords
 from ._dpop import token_request
 from ._join import join_renewal
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from ._client import Client
 
 __all__ = [
+    "NO_TOKEN",
     "current_token",
     "ensure_active_token",
     "fetch_token",
@@ -54,27 +56,27 @@ __all__ = [
     "token_from_fragment",
 ]
 
-_NO_TOKEN = "no access token: fetch one first (fetch_token) or give token="
+#: What a request without a token and without a way to get one is told.
+NO_TOKEN = "no access token: fetch one first (fetch_token) or give token="
 
 
 def fetch_token(
     client: Client,
-    url: str | None = None,
-    body: str = "",
-    method: str = "POST",
-    headers: dict[str, str] | None = None,
-    auth: Any = None,
+    call: TokenCall | None = None,
     grant_type: str | None = None,
     state: str | None = None,
-    *,
-    options: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> Flow[OAuth2Token]:
     """Obtain a token: code (from a callback or ``code=``), password, client credentials,
-    or any extension grant; an ID token in the answer is validated first."""
+    the JWT bearer grant of an assertion client, or any extension grant; an ID token in
+    the answer is validated first."""
+    call = call or TokenCall()
+    if client.assertion is not None:
+        grant_type, kwargs = client.assertion.fetch_params(client, grant_type, kwargs)
     check_token_request_keywords("fetch_token", kwargs)
     # requests-oauthlib names the endpoint token_url=; it means url, never a form field.
-    url = url or kwargs.pop("token_url", None)
+    if not call.url and "token_url" in kwargs:
+        call = call.at(kwargs.pop("token_url"))
     authorization_response = kwargs.pop("authorization_response", None)
     code = kwargs.pop("code", None)
     code_verifier = kwargs.pop("code_verifier", None)
@@ -102,18 +104,8 @@ def fetch_token(
     if grant == AUTHORIZATION_CODE and callback is not None:
         front_claims = yield from check_front_channel_id_token(client, callback, record, nonce)
     params = _grant_params(client, grant, kwargs, code, code_verifier, record)
-    endpoint_url = url or (yield from endpoint(client, "token_endpoint"))
-    request = build_token_request(
-        endpoint_url, grant, params, body=body, method=method, headers=headers
-    )
     try:
-        token = yield from token_request(
-            client,
-            request,
-            purpose="access_token",
-            client_auth=client.client_auth(auth),
-            options=options,
-        )
+        token = yield from _request_token(client, call, grant, params, "access_token")
     except OAuthError as exc:
         if verifier_unknown and exc.error == "invalid_grant":
             _add_verifier_hint(exc)
@@ -135,9 +127,35 @@ def fetch_token(
     # replaced by a client-credentials one (another identity).
     client.refetch = None
     if grant == CLIENT_CREDENTIALS:
-        client.refetch = RefetchSpec(url, params, body, method, headers, auth, options)
+        client.refetch = RefetchSpec(call, params)
     client.source.set(token)
     return token
+
+
+def _request_token(
+    client: Client,
+    call: TokenCall,
+    grant: str,
+    params: Mapping[str, Any],
+    purpose: str,
+    previous_refresh_token: str | None = None,
+) -> Flow[OAuth2Token]:
+    """One token request for ``grant`` shaped by ``call`` (the metadata's token endpoint
+    unless it names another), sent as :func:`token_request` does."""
+    endpoint_url = call.url or (yield from endpoint(client, "token_endpoint"))
+    request = build_token_request(
+        endpoint_url, grant, params, body=call.body, method=call.method, headers=call.headers
+    )
+    return (
+        yield from token_request(
+            client,
+            request,
+            purpose=purpose,
+            client_auth=client.client_auth(call.auth),
+            previous_refresh_token=previous_refresh_token,
+            options=call.options,
+        )
+    )
 
 
 def _check_indicators(kwargs: dict[str, Any]) -> None:
@@ -249,15 +267,7 @@ def _implicit_token(
 
 
 def refresh_token(
-    client: Client,
-    url: str | None = None,
-    refresh_token: str | None = None,
-    body: str = "",
-    auth: Any = None,
-    headers: dict[str, str] | None = None,
-    *,
-    options: Mapping[str, Any] | None = None,
-    **kwargs: Any,
+    client: Client, call: TokenCall | None = None, refresh_token: str | None = None, **kwargs: Any
 ) -> Flow[OAuth2Token]:
     """Refresh the token (RFC 6749 §6); the old refresh token is kept if none comes back."""
     check_token_request_keywords("refresh_token", kwargs)
@@ -266,9 +276,7 @@ def refresh_token(
     if not old_refresh:
         raise MissingTokenError(description="no refresh token to refresh with")
     _check_indicators(kwargs)
-    token = yield from _refresh(
-        client, url, old_refresh, previous, body, auth, headers, kwargs, options
-    )
+    token = yield from _refresh(client, call or TokenCall(), old_refresh, previous, kwargs)
     client.source.set(token)
     yield from _notify_update(client, token, previous, refreshed_with=old_refresh)
     return token
@@ -276,27 +284,16 @@ def refresh_token(
 
 def _refresh(
     client: Client,
-    url: str | None,
+    call: TokenCall,
     old_refresh: str,
     previous: OAuth2Token | None,
-    body: str = "",
-    auth: Any = None,
-    headers: dict[str, str] | None = None,
     kwargs: Mapping[str, Any] | None = None,
-    options: Mapping[str, Any] | None = None,
 ) -> Flow[OAuth2Token]:
-    endpoint_url = url or (yield from endpoint(client, "token_endpoint"))
     params = {"refresh_token": old_refresh, **(kwargs or {})}
     if "scope" in params:
         params["scope"] = scope_to_str(params["scope"])
-    request = build_token_request(endpoint_url, REFRESH_TOKEN, params, body=body, headers=headers)
-    token = yield from token_request(
-        client,
-        request,
-        purpose="refresh_token",
-        client_auth=client.client_auth(auth),
-        previous_refresh_token=old_refresh,
-        options=options,
+    token = yield from _request_token(
+        client, call, REFRESH_TOKEN, params, "refresh_token", previous_refresh_token=old_refresh
     )
     return (yield from check_token_id_token(client, token, previous=previous))
 
@@ -305,22 +302,9 @@ def _refetch(client: Client) -> Flow[OAuth2Token]:
     """A new token by the remembered client-credentials grant (no state is changed)."""
     spec = client.refetch
     if spec is None:
-        spec = RefetchSpec(None, {"scope": scope_to_str(client.scope)})
-    endpoint_url = spec.url or (yield from endpoint(client, "token_endpoint"))
-    request = build_token_request(
-        endpoint_url,
-        CLIENT_CREDENTIALS,
-        spec.params,
-        body=spec.body,
-        method=spec.method,
-        headers=spec.headers,
-    )
-    token = yield from token_request(
-        client,
-        request,
-        purpose="access_token",
-        client_auth=client.client_auth(spec.auth),
-        options=spec.options,
+        spec = RefetchSpec(TokenCall(), {"scope": scope_to_str(client.scope)})
+    token = yield from _request_token(
+        client, spec.call, CLIENT_CREDENTIALS, spec.params, "access_token"
     )
     return (yield from check_token_id_token(client, token))
 
@@ -358,11 +342,11 @@ def renew(client: Client, current: OAuth2Token | None) -> Flow[OAuth2Token]:
                 description="the access token has expired and no token_endpoint is known "
                 "to refresh it: give token_endpoint= or server_metadata_url="
             )
-        return (yield from _refresh(client, url, current["refresh_token"], current))
+        return (yield from _refresh(client, TokenCall(url), current["refresh_token"], current))
     if (yield from _can_refetch(client)):
         return (yield from _refetch(client))
     if current is None:
-        raise MissingTokenError(description=_NO_TOKEN)
+        raise MissingTokenError(description=NO_TOKEN)
     raise InvalidTokenError(
         description="the access token has expired and there is no refresh token or "
         "client-credentials grant to renew it with"

@@ -141,7 +141,7 @@ def build_jwt_bearer_assertion(
     return sign_jwt(assertion_header(chosen, signing_key, header), payload, signing_key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceAccount:
     """The fields of a Google-style service-account JSON file that the bearer grant needs."""
 

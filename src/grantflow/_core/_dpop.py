@@ -16,6 +16,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -383,19 +384,16 @@ def add_proof(
     return HttpRequest(request.method, request.url, headers, request.body)
 
 
-class ProofFor(Frozen):
+@dataclass(frozen=True, slots=True)
+class ProofFor:
     """A request's order for a proof: the key, the nonce cache of its client, and the
     access token the proof binds (``ath``, resource requests only). The proof itself is
     made when the request goes on the wire (:meth:`make`), once per attempt, with the
     newest nonce its server gave (RFC 9449 §8.2)."""
 
-    __slots__ = ("access_token", "key", "nonces")
     key: DPoPKey
     nonces: DPoPNonces
-    access_token: str | None
-
-    def __init__(self, key: DPoPKey, nonces: DPoPNonces, access_token: str | None = None) -> None:
-        self._set(key=key, nonces=nonces, access_token=access_token)
+    access_token: str | None = None
 
     def make(self, method: str, url: str) -> str:
         """The ``DPoP`` header value for a request with ``method`` to ``url``."""

@@ -14,7 +14,7 @@ import hashlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, TypeGuard
 
 from joserfc.jwk import OKPKey
 
@@ -40,7 +40,7 @@ _HASHES: dict[str, Callable[[bytes], Any]] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IDTokenRules:
     """What an ID token is checked against; the session fills it in per validation.
 
@@ -97,7 +97,10 @@ def compute_token_hash(value: str, alg: str, *, crv: str | None = None) -> str:
 # -- claim checks ------------------------------------------------------------------------
 
 
-class _Token(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """An ID token under validation: its claims, the rules, and its ``alg`` and ``crv``."""
+
     claims: Mapping[str, Any]
     rules: IDTokenRules
     alg: str

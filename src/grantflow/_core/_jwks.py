@@ -63,29 +63,40 @@ def jws_algorithm(name: object) -> JWSAlgorithm | None:
     return JWSRegistry.algorithms.get(name)
 
 
-@dataclass(frozen=True)
 class JWKSet:
     """A parsed JWK Set: public verification keys, indexed by ``kid``.
 
-    ``keys`` keeps the document's order. The per-``(kid, alg)`` choice of keys is memoised
-    in ``_choices`` so that repeated validations against a warm set do no key work at all.
+    ``keys`` keeps the document's order; neither it nor the ``kid`` index changes after
+    construction. Not a frozen value: which keys fit a ``(kid, alg)`` is a cache, filled
+    by :func:`select_keys` on first use, so that repeated validations against a warm set
+    do no key work at all. Computing it for every algorithm up front would double the
+    cost of parsing a set (13 asymmetric algorithms, most never used by one provider);
+    a fill is idempotent (the same tuple from the same keys), so threads that race to
+    fill an entry only repeat work.
     """
 
-    keys: tuple[Key, ...]
-    _by_kid: Mapping[str, tuple[Key, ...]] = field(init=False, repr=False, compare=False)
-    _choices: dict[tuple[str | None, str], tuple[Key, ...]] = field(
-        init=False, repr=False, compare=False
-    )
+    __slots__ = ("_by_kid", "_choices", "keys")
 
-    def __post_init__(self) -> None:
+    def __init__(self, keys: tuple[Key, ...]) -> None:
+        self.keys = keys
         by_kid: dict[str, list[Key]] = {}
-        for key in self.keys:
+        for key in keys:
             kid = key.kid
             if isinstance(kid, str):
                 by_kid.setdefault(kid, []).append(key)
-        frozen = {kid: tuple(found) for kid, found in by_kid.items()}
-        object.__setattr__(self, "_by_kid", MappingProxyType(frozen))
-        object.__setattr__(self, "_choices", {})
+        self._by_kid: Mapping[str, tuple[Key, ...]] = MappingProxyType(
+            {kid: tuple(found) for kid, found in by_kid.items()}
+        )
+        #: The cache: ``(kid, alg name) -> keys that fit``.
+        self._choices: dict[tuple[str | None, str], tuple[Key, ...]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JWKSet):
+            return NotImplemented
+        return self.keys == other.keys
+
+    def __hash__(self) -> int:
+        return hash(self.keys)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -205,7 +216,7 @@ _REGISTRY.max_signature_length = 2 * 1024
 Secret = str | bytes | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerifiedJWS:
     """A JWS whose signature checked out: protected header, JSON claims, the key used."""
 

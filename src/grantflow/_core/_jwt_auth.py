@@ -181,9 +181,8 @@ class ClientSecretJWT(_JWTClientAuth):
 class PrivateKeyJWT(_JWTClientAuth):
     """``private_key_jwt``: an assertion signed with the client's private key (RS256 default).
 
-    The session's ``client_secret`` holds the key: PEM, JWK, JWK Set or a key object.
-    Give it as ``token_endpoint_auth_method=``; each token request then carries a fresh
-    assertion (RFC 7523 §2.2, OpenID Connect Core §9).
+    Used as :class:`ClientSecretJWT` is; the session's ``client_secret`` holds the key:
+    PEM, JWK, JWK Set or a key object.
 
     Args:
         token_endpoint: The assertion's ``aud``; by default the URL it is sent to.

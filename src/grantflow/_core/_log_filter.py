@@ -3,7 +3,7 @@
 urllib3 (under requests) and httpx log request lines, query included: urllib3 at DEBUG
 (``"GET /token?password=… HTTP/1.1"``), httpx at INFO (``"HTTP Request: GET <url>"``).
 With ``method="GET"`` token requests or ``token_placement="uri"`` those lines would
-carry secrets; :class:`QueryRedactingFilter` masks the values of sensitive parameters.
+carry secrets; :class:`QueryRedactingFilter` redacts the values of sensitive parameters.
 Neither library is imported here: a filter on a logger name costs nothing until it logs.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-from ._secrets import MASK, is_secret_field
+from ._secrets import REDACTION, is_secret_field
 
 __all__ = ["QueryRedactingFilter", "install_log_filter"]
 
@@ -24,21 +24,21 @@ class QueryRedactingFilter(logging.Filter):
     _PARAM = re.compile(r"([?&])([^=&\s\"'#]+)=([^&\s\"'#]*)")
 
     @staticmethod
-    def _mask_match(match: re.Match[str]) -> str:
+    def _redact_match(match: re.Match[str]) -> str:
         if not is_secret_field(match.group(2)):
             return match.group(0)
-        return f"{match.group(1)}{match.group(2)}={MASK}"
+        return f"{match.group(1)}{match.group(2)}={REDACTION}"
 
-    def _masked(self, arg: object) -> object:
+    def _redacted(self, arg: object) -> object:
         if type(arg).__name__ == "URL":
             arg = str(arg)  # httpx logs its URL objects: "HTTP Request: GET <url> ..."
-        return self._PARAM.sub(self._mask_match, arg) if isinstance(arg, str) else arg
+        return self._PARAM.sub(self._redact_match, arg) if isinstance(arg, str) else arg
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
-            record.args = tuple(self._masked(arg) for arg in record.args)
+            record.args = tuple(self._redacted(arg) for arg in record.args)
         if isinstance(record.msg, str) and "=" in record.msg:
-            record.msg = self._PARAM.sub(self._mask_match, record.msg)
+            record.msg = self._PARAM.sub(self._redact_match, record.msg)
         return True
 
 

@@ -1,6 +1,7 @@
 """The one home of the secrets rule: which names carry credentials, and how their values
-are masked in reprs and scrubbed from error text (log lines: ``_log_filter``, which asks
-:func:`is_secret_field` too)."""
+are redacted from reprs and error text (log lines: ``_log_filter``, which asks
+:func:`is_secret_field` too). Every helper is named for the one verb: :func:`redacted`,
+:func:`redact_text`, :func:`redacting`."""
 
 from __future__ import annotations
 
@@ -13,20 +14,20 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 from ..errors import OAuthError
 
 __all__ = [
-    "MASK",
+    "REDACTION",
     "SECRET_TOKEN_FIELDS",
     "SENSITIVE_PARAMETERS",
     "is_secret_field",
-    "masked",
     "record_sent",
     "redact_text",
+    "redacted",
     "redacting",
     "sensitive_values",
 ]
 
-#: Shorter values are not scrubbed from free text: replacing them would garble it.
+#: Shorter values are not redacted from free text: replacing them would garble it.
 _MIN_SECRET_LENGTH = 4
-MASK = "***"
+REDACTION = "***"
 
 #: Token fields that must never appear in a repr, log line or error message.
 SECRET_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
@@ -65,12 +66,12 @@ def is_secret_field(name: object) -> bool:
     return name in SENSITIVE_PARAMETERS or name.endswith(("_token", "_secret"))
 
 
-def masked(value: Any) -> Any:
+def redacted(value: Any) -> Any:
     """A copy of ``value`` (dicts and lists, recursively) with credentials replaced by ``***``."""
     if isinstance(value, Mapping):
-        return {k: (MASK if is_secret_field(k) else masked(v)) for k, v in value.items()}
+        return {k: (REDACTION if is_secret_field(k) else redacted(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [masked(v) for v in value]
+        return [redacted(v) for v in value]
     return value
 
 
@@ -88,7 +89,7 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
         if len(secret) < _MIN_SECRET_LENGTH:
             continue
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, MASK)
+            text = text.replace(form, REDACTION)
     return text
 
 
@@ -105,7 +106,7 @@ def record_sent(secrets: Iterable[str]) -> None:
 
 @contextmanager
 def redacting(known: Iterable[str | None]) -> Iterator[None]:
-    """Scrub ``known`` secrets and those sent meanwhile from an :class:`OAuthError` raised inside.
+    """Redact ``known`` secrets and those sent meanwhile in an :class:`OAuthError` raised inside.
 
     A server's ``error_description`` and ``error_uri`` are its own text and may repeat
     the request (a password, a refresh token, an assertion); api.md §8 promises that

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ._secrets import masked
+from ._secrets import redacted
 
 __all__ = [
     "MAX_EPOCH",
@@ -154,7 +154,7 @@ class OAuth2Token(dict[str, Any]):
         return bool(remaining <= allowed)
 
     def __repr__(self) -> str:
-        return f"OAuth2Token({masked(self)!r})"
+        return f"OAuth2Token({redacted(self)!r})"
 
     __str__ = __repr__
 

@@ -24,7 +24,7 @@ _WHAT = "UserInfo endpoint"
 _JWT_TYPE = "application/jwt"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserInfoRules:
     """How a signed UserInfo response is verified (OpenID Connect Core §5.3.2).
 

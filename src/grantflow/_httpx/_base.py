@@ -1,23 +1,17 @@
-"""What ``OAuth2Client`` and ``AsyncOAuth2Client`` share: the constructor, which splits
-httpx's keywords from the OAuth client's, and the per-call options httpx accepts."""
+"""What ``OAuth2Client`` and ``AsyncOAuth2Client`` share: httpx's constructor keywords
+(the rest are the OAuth client's), the auth, and the per-call options httpx accepts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._client._client import Client
+from .._client._driver import Driver
 from .._client._forward import REQUEST_OPTIONS
 from .._client._methods import OAuthMethods
-from .._client._options import given
-from .._client._prepare import check_client_auth
-from .._core._log_filter import install_log_filter
+from .._client._prepare import WireRequest, prepare
+from .._flows._drive import Send
 from ._auth import OAuth2Auth
-
-if TYPE_CHECKING:
-    from .._core._dpop import DPoPKey
-    from .._core._retry_policy import RetryPolicy
-    from .._stores._base import TokenStore
+from ._sender import is_httpx_auth
 
 __all__ = ["HTTPX_CLIENT_OPTIONS", "HttpxDriver", "split_options"]
 
@@ -70,71 +64,24 @@ class HttpxDriver(OAuthMethods):
     _cert: Any
     auth: Any
 
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: Any = None,
-        token_endpoint_auth_method: Any = None,
-        revocation_endpoint_auth_method: Any = None,
-        scope: Any = None,
-        state: str | None = None,
-        redirect_uri: str | None = None,
-        token: Mapping[str, Any] | None = None,
-        token_placement: str = "header",
-        update_token: Callable[..., Any] | None = None,
-        leeway: int = 60,
-        default_timeout: float | None = None,
-        code_challenge_method: str | None = "S256",
-        *,
-        server_metadata_url: str | None = None,
-        issuer: str | None = None,
-        authorization_endpoint: str | None = None,
-        token_endpoint: str | None = None,
-        grant_type: str | None = None,
-        token_store: TokenStore | None = None,
-        retry_on_invalid_token: bool = True,
-        id_token_signed_response_alg: str | None = None,
-        dpop: bool | DPoPKey | None = None,
-        token_retries: int | RetryPolicy | None = None,
-        **kwargs: Any,
-    ) -> None:
-        http = {key: kwargs.pop(key) for key in list(kwargs) if key in HTTPX_CLIENT_OPTIONS}
-        http.pop("auth", None)  # the token is this client's auth
+    _transport_keywords = HTTPX_CLIENT_OPTIONS
+
+    def _start_transport(self, options: dict[str, Any], default_timeout: Any) -> None:
+        options.pop("auth", None)  # the token is this client's auth
         if default_timeout is not None:
-            http.setdefault("timeout", default_timeout)
-        self._client = Client(
-            client_id,
-            client_secret,
-            token_endpoint_auth_method,
-            revocation_endpoint_auth_method,
-            scope,
-            state,
-            redirect_uri,
-            token,
-            token_placement,
-            update_token,
-            leeway,
-            code_challenge_method,
-            token_store=token_store,
-            retry_on_invalid_token=retry_on_invalid_token,
-            token_retries=token_retries,
-            id_token_signed_response_alg=id_token_signed_response_alg,
-            known_options=tuple(sorted(HTTPX_CLIENT_OPTIONS)),
-            **given(
-                server_metadata_url=server_metadata_url,
-                issuer=issuer,
-                authorization_endpoint=authorization_endpoint,
-                token_endpoint=token_endpoint,
-                grant_type=grant_type,
-                dpop=dpop,
-            ),
-            **kwargs,
+            options.setdefault("timeout", default_timeout)
+        self._cert = options.get("cert")
+        # httpx.Client or httpx.AsyncClient: the class after the OAuth mixins in the MRO.
+        super(Driver, self).__init__(**options)
+
+    def _has_certificate(self) -> bool:
+        return bool(self._cert)
+
+    def _wire(self, step: Send) -> WireRequest:
+        """What ``step`` puts on the wire (hooks, client auth), ready to send."""
+        return prepare(
+            step, self._client, self, has_certificate=bool(self._cert), is_native_auth=is_httpx_auth
         )
-        self._cert = http.get("cert")
-        super().__init__(**http)  # httpx.Client or httpx.AsyncClient
-        self._drop_auths()
-        check_client_auth(self._client, self, has_certificate=bool(self._cert))
-        install_log_filter()
 
     def _split_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return split_options(kwargs)

@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from .._client._assertion_methods import AssertionMethods
-from .._client._prepare import prepare
+from .._client._twins import with_sections
 from .._core._secrets import redacting
 from .._flows._drive import Flow, Send, Step, arun, arun_step, run, run_step
 from ._base import HttpxDriver
-from ._sender import asend_wire, is_httpx_auth, send_wire
+from ._sender import asend_wire, send_wire
 
 if TYPE_CHECKING:
     from typing import ParamSpec
 
+    from .._client._compat import RequestsOAuthlibNames
     from .._client._delegation_methods import DelegationMethods
     from .._client._methods import OAuthMethods
 
@@ -37,10 +38,100 @@ if TYPE_CHECKING:
     ) -> Callable[P, Awaitable[httpx.Response]]:
         """The same, for methods answering with the transport's response."""
 
+    def _now_or_awaited(method: Callable[P, Any]) -> Callable[P, Any]:
+        """The same, for a result given at once when no I/O is needed, else awaitable."""
+
 
 __all__ = ["AssertionClient", "AsyncAssertionClient", "AsyncOAuth2Client", "OAuth2Client"]
 
 T = TypeVar("T")
+
+#: The constructor's arguments, the same for both clients (one typed ``Driver.__init__``).
+_CLIENT_ARGS = """
+Args:
+    client_id: The client identifier (RFC 6749 §2.2).
+    client_secret: The client secret or, for ``private_key_jwt``, the private key.
+    token_endpoint_auth_method: A method name, an object such as ``PrivateKeyJWT``, or
+        a callable, as for ``OAuth2Session``.
+    revocation_endpoint_auth_method: How the client authenticates for revocation; by
+        default as for tokens.
+    scope: The default scope.
+    state: A state to use instead of a generated one.
+    redirect_uri: The default redirect URI.
+    token: A token to start with.
+    token_placement: ``"header"``, ``"body"`` or ``"uri"``.
+    update_token: Called after every renewal the client makes, to save the token.
+    leeway: Seconds before ``expires_at`` at which a token counts as expired.
+    default_timeout: The client's ``timeout`` when none is given.
+    code_challenge_method: ``"S256"`` (the default) or None to send no PKCE.
+    server_metadata_url: The discovery document's URL, fetched on first need.
+    issuer: The provider's issuer identifier (discovery starts from it; ID tokens and
+        callbacks must name it).
+    authorization_endpoint: The authorization endpoint, when not discovered.
+    token_endpoint: The token endpoint, when not discovered.
+    grant_type: The grant ``fetch_token`` uses when its arguments imply none.
+    token_store: A ``TokenStore`` the token is loaded from and saved to.
+    retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
+        replays the request once (default True).
+    id_token_signed_response_alg: The ID token algorithm registered for this client;
+        ID tokens signed otherwise are refused.
+    dpop: True for DPoP proofs with a generated key, or a ``DPoPKey`` (RFC 9449).
+    token_retries: A number of retries of token requests after 429, 503 or an unsent
+        request, or a ``RetryPolicy``.
+    **kwargs: The ``{transport}`` keywords (``verify``, ``cert``, ``timeout``,
+        ``transport``, ...; not ``auth``, which is the token), and the other options of
+        ``OAuth2Session``: server metadata, authorization defaults, ``profile``,
+        ``pushed_authorization``, ...
+
+Raises:
+    TypeError: A keyword is neither an httpx nor a grantflow option (the message names
+        the closest).
+    ValueError: A setting is inconsistent: a TLS method without ``cert``, or one that
+        breaks ``profile="fapi2"``.
+"""
+
+#: What ``request`` takes, returns and raises, the same for both clients.
+_REQUEST_SECTIONS = """
+Args:
+    method: The HTTP method.
+    url: The resource's URL.
+    withhold_token: Send the request without the token (and without renewal).
+    **kwargs: As for ``{transport}.request`` (``params``, ``json``, ``auth`` to use
+        another auth, ...).
+
+Returns:
+    The response (after a replay, the replay's).
+
+Raises:
+    MissingTokenError: The client has no token and no way to get one.
+    OAuthError: Renewing a due token failed (the old token is kept).
+    httpx.HTTPError: The transport failed.
+"""
+
+#: The constructor's arguments, the same for both assertion clients.
+_ASSERTION_ARGS = """
+Args:
+    token_endpoint: Where tokens are requested.
+    issuer: The assertion's ``iss`` (for a service account, its e-mail).
+    subject: The assertion's ``sub``, or None.
+    audience: The assertion's ``aud`` (the token endpoint by default).
+    grant_type: The JWT bearer grant by default.
+    claims: Further claims of the assertion.
+    token_placement: Where the token goes: ``"header"``, ``"body"`` or ``"uri"``.
+    scope: The scope to request.
+    default_timeout: The client's ``timeout`` when none is given.
+    leeway: Seconds before expiry at which a token is renewed.
+    key: The signing key: an HMAC secret for HS*, or a private key.
+    alg: The signing algorithm.
+    header: Further JOSE header values.
+    client_id: Sent as ``client_id`` when given.
+    **kwargs: As for :class:`{client}` (httpx keywords included).
+
+Raises:
+    TypeError: An unknown keyword.
+    ValueError: No algorithm (raised when the first assertion is built, before
+        anything is sent).
+"""
 
 
 class _Ready(tuple):  # type: ignore[type-arg]
@@ -67,55 +158,15 @@ def _resume(flow: Flow[T], first: Step) -> Flow[T]:
             return done.value  # type: ignore[no-any-return]
 
 
+@with_sections(_CLIENT_ARGS, transport="httpx.Client")
 class OAuth2Client(HttpxDriver, httpx.Client):
     """An ``httpx.Client`` that obtains, renews and sends OAuth 2.0 tokens (api.md §11).
 
     The OAuth methods are those of ``OAuth2Session``; the token travels as this
     client's ``auth``, so every request made with the client carries it.
-
-    Args:
-        client_id: The client identifier (RFC 6749 §2.2).
-        client_secret: The client secret or, for ``private_key_jwt``, the private key.
-        token_endpoint_auth_method: A method name, an object such as
-            ``PrivateKeyJWT``, or a callable, as for ``OAuth2Session``.
-        revocation_endpoint_auth_method: The same for revocation; by default the token
-            endpoint's.
-        scope: The default scope, a string or a list.
-        state: A state to use instead of a generated one (good for one callback).
-        redirect_uri: The default redirect URI.
-        token: A token to start with (a dict).
-        token_placement: ``"header"``, ``"body"`` or ``"uri"``: where the token goes.
-        update_token: Called as ``update_token(token, refresh_token=..., access_token=...)``
-            after every renewal the client makes.
-        leeway: Seconds before ``expires_at`` at which a token counts as expired.
-        default_timeout: The httpx client's ``timeout`` when none is given.
-        code_challenge_method: ``"S256"`` (the default) or None to send no PKCE.
-        server_metadata_url: The discovery document's URL, fetched on first need.
-        issuer: The provider's issuer identifier (discovery starts from it; ID tokens
-            and callbacks must name it).
-        authorization_endpoint: The authorization endpoint, when not discovered.
-        token_endpoint: The token endpoint, when not discovered.
-        grant_type: The grant ``fetch_token`` uses when its arguments imply none.
-        token_store: A ``TokenStore`` the token is loaded from and saved to.
-        retry_on_invalid_token: Whether an ``invalid_token`` 401 renews the token and
-            replays the request once (default True).
-        id_token_signed_response_alg: The ID token algorithm registered for this
-            client; ID tokens signed otherwise are refused.
-        dpop: True for DPoP proofs with a generated key, or a ``DPoPKey`` (RFC 9449).
-        token_retries: A number of retries of token requests after 429, 503 or an
-            unsent request, or a ``RetryPolicy``.
-        **kwargs: The ``httpx.Client`` keywords (``verify``, ``cert``, ``timeout``,
-            ``transport``, ...; not ``auth``, which is the token), and the other
-            options of ``OAuth2Session``: server metadata, authorization defaults,
-            ``profile``, ``pushed_authorization``, ...
-
-    Raises:
-        TypeError: A keyword is neither an httpx nor a grantflow option (the message
-            names the closest).
-        ValueError: A setting is inconsistent: a TLS method without ``cert``, or one
-            that breaks ``profile="fapi2"``.
     """
 
+    @with_sections(_REQUEST_SECTIONS, transport="httpx.Client")
     def request(
         self, method: str, url: Any, *, withhold_token: bool = False, **kwargs: Any
     ) -> httpx.Response:
@@ -123,37 +174,13 @@ class OAuth2Client(HttpxDriver, httpx.Client):
 
         The token is renewed first when it is due; an ``invalid_token`` 401 renews it
         and replays the request once (unless ``retry_on_invalid_token`` is off).
-
-        Args:
-            method: The HTTP method.
-            url: The resource's URL.
-            withhold_token: Send the request without the token (and without renewal).
-            **kwargs: As for ``httpx.Client.request`` (``params``, ``json``, ``auth``
-                to use another auth, ...).
-
-        Returns:
-            The response (after a replay, the replay's).
-
-        Raises:
-            MissingTokenError: The client has no token and no way to get one.
-            OAuthError: Renewing a due token failed (the old token is kept).
-            httpx.HTTPError: The transport failed.
         """
         if withhold_token and "auth" not in kwargs:
             kwargs["auth"] = None
         return super().request(method, url, **kwargs)
 
     def _send_step(self, step: Send) -> Any:
-        wire = prepare(
-            step, self._client, self, has_certificate=bool(self._cert), is_native_auth=is_httpx_auth
-        )
-        return send_wire(
-            self,
-            wire,
-            options=step.options or {},
-            purpose=step.purpose,
-            run_response_hooks=self._client.hooks.run_response,
-        )
+        return send_wire(self, self._wire(step), step, self._client.hooks.run_response)
 
     def _run(self, flow: Flow[T]) -> T:
         with redacting(self._client.known_secrets()):
@@ -167,78 +194,27 @@ class OAuth2Client(HttpxDriver, httpx.Client):
         return result.raw if raw else result  # type: ignore[attr-defined]
 
 
+@with_sections(_CLIENT_ARGS, transport="httpx.AsyncClient")
 class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` that obtains, renews and sends OAuth 2.0 tokens (api.md §11).
 
     Every OAuth method is a coroutine (``await client.fetch_token(...)``), except that
-    ``create_authorization_url`` answers at once when it needs no discovery. Its
-    arguments are those of :class:`OAuth2Client`.
-
-    Args:
-        client_id: The client identifier.
-        client_secret: The client secret, or the private key for ``private_key_jwt``.
-        token_endpoint_auth_method: How the client authenticates for tokens.
-        revocation_endpoint_auth_method: How it authenticates for revocation.
-        scope: The default scope.
-        state: A state to use instead of a generated one.
-        redirect_uri: The default redirect URI.
-        token: A token to start with.
-        token_placement: ``"header"``, ``"body"`` or ``"uri"``.
-        update_token: Called after every renewal, to save the token.
-        leeway: Seconds before expiry at which a token is renewed.
-        default_timeout: The ``timeout`` when none is given.
-        code_challenge_method: ``"S256"`` or None (no PKCE).
-        server_metadata_url: The discovery document's URL.
-        issuer: The provider's issuer identifier.
-        authorization_endpoint: The authorization endpoint.
-        token_endpoint: The token endpoint.
-        grant_type: The default grant of ``fetch_token``.
-        token_store: Where the token is loaded from and saved to.
-        retry_on_invalid_token: Whether an ``invalid_token`` 401 is replayed once.
-        id_token_signed_response_alg: The registered ID token algorithm.
-        dpop: True or a ``DPoPKey`` for DPoP-bound tokens.
-        token_retries: Retries of token requests (a number or a ``RetryPolicy``).
-        **kwargs: The ``httpx.AsyncClient`` keywords and the other grantflow options.
-
-    Raises:
-        TypeError: An unknown keyword (the message names the closest).
-        ValueError: Inconsistent settings (see :class:`OAuth2Client`).
+    ``create_authorization_url`` answers at once when it needs no discovery.
     """
 
+    @with_sections(_REQUEST_SECTIONS, transport="httpx.AsyncClient")
     async def request(
         self, method: str, url: Any, *, withhold_token: bool = False, **kwargs: Any
     ) -> httpx.Response:
-        """Send a resource request carrying the token, as :meth:`OAuth2Client.request`.
-
-        Args:
-            method: The HTTP method.
-            url: The resource's URL.
-            withhold_token: Send the request without the token (and without renewal).
-            **kwargs: As for ``httpx.AsyncClient.request``.
-
-        Returns:
-            The response (after a replay, the replay's).
-
-        Raises:
-            MissingTokenError: The client has no token and no way to get one.
-            OAuthError: Renewing a due token failed (the old token is kept).
-            httpx.HTTPError: The transport failed.
+        """Send a resource request carrying the token, as :meth:`OAuth2Client.request`
+        does, once awaited.
         """
         if withhold_token and "auth" not in kwargs:
             kwargs["auth"] = None
         return await super().request(method, url, **kwargs)
 
     async def _send_step(self, step: Send) -> Any:
-        wire = prepare(
-            step, self._client, self, has_certificate=bool(self._cert), is_native_auth=is_httpx_auth
-        )
-        return await asend_wire(
-            self,
-            wire,
-            options=step.options or {},
-            purpose=step.purpose,
-            run_response_hooks=self._client.hooks.run_response,
-        )
+        return await asend_wire(self, self._wire(step), step, self._client.hooks.run_response)
 
     async def _arun(self, flow: Flow[T]) -> T:
         with redacting(self._client.known_secrets()):
@@ -255,6 +231,15 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
 
     def _drive(self, flow: Flow[T], raw: bool = False) -> Awaitable[T]:  # type: ignore[override]
         return self._adrive(flow, raw)
+
+    def _drive_now(self, flow: Flow[T]) -> Any:
+        """The flow's result at once when it needs no I/O (usable as it is, and awaitable
+        for async code), else an awaitable of it."""
+        try:
+            first = next(flow)
+        except StopIteration as done:
+            return _Ready(done.value)
+        return self._arun(_resume(flow, first))
 
     if TYPE_CHECKING:
         # The shared methods return what _drive returns: here, awaitables.
@@ -276,96 +261,18 @@ class AsyncOAuth2Client(HttpxDriver, httpx.AsyncClient):
         exchange_token = _awaited(DelegationMethods.exchange_token)  # type: ignore[assignment]
         register_client = _awaited(DelegationMethods.register_client)  # type: ignore[assignment]
         load_resource_metadata = _awaited(DelegationMethods.load_resource_metadata)  # type: ignore[assignment]
-        # requests-oauthlib's name: answers like create_authorization_url below.
-        authorization_url: Callable[..., Any]
-
-    def create_authorization_url(
-        self,
-        url: str | None = None,
-        state: str | None = None,
-        code_verifier: str | None = None,
-        nonce: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """The authorization URL and its ``state``: at once when the endpoint is known
-        (awaiting the result works too), else a coroutine that discovers it first.
-
-        Otherwise as ``OAuth2Session.create_authorization_url`` (RFC 6749 §4.1.1).
-
-        Args:
-            url: The authorization endpoint; by default the metadata's.
-            state: A state to use instead of a generated one.
-            code_verifier: A PKCE verifier to use instead of a generated one.
-            nonce: A nonce to use instead of a generated one.
-            **kwargs: Further query parameters (``prompt``, ``login_hint``, ...).
-
-        Returns:
-            ``(url, state)``, or an awaitable of it when discovery or PAR must run.
-
-        Raises:
-            InsecureTransportError: The endpoint is plain HTTP off loopback.
-            ValueError: No authorization endpoint is known, or an ID token is asked
-                for while no issuer is known to validate it against.
-            OAuthError: Discovery or the PAR endpoint failed (when awaited).
-        """
-        flow = self._client.create_authorization_url(url, state, code_verifier, nonce, **kwargs)
-        try:
-            first = next(flow)
-        except StopIteration as done:
-            return _Ready(done.value)
-        return self._arun(_resume(flow, first))
+        # At once when no discovery or PAR is needed (see _drive_now), else awaitable.
+        create_authorization_url = _now_or_awaited(OAuthMethods.create_authorization_url)
+        authorization_url = _now_or_awaited(RequestsOAuthlibNames.authorization_url)
 
 
+@with_sections(_ASSERTION_ARGS, client="OAuth2Client")
 class AssertionClient(AssertionMethods, OAuth2Client):
     """An :class:`OAuth2Client` that pays for its tokens with signed JWT assertions
     (RFC 7523 §2.1), like ``grantflow.AssertionSession``.
-
-    Args:
-        token_endpoint: Where tokens are requested.
-        issuer: The assertion's ``iss`` (for a service account, its e-mail).
-        subject: The assertion's ``sub``, the user to act for; None omits it.
-        audience: The assertion's ``aud``; by default the token endpoint.
-        grant_type: By default ``urn:ietf:params:oauth:grant-type:jwt-bearer``.
-        claims: Further claims of the assertion.
-        token_placement: ``"header"``, ``"body"`` or ``"uri"``.
-        scope: The scope to request (sent as a parameter).
-        default_timeout: The httpx client's ``timeout`` when none is given.
-        leeway: Seconds before ``expires_at`` at which a token counts as expired.
-        key: The signing key: an HMAC secret for HS*, or a private key (PEM, JWK dict,
-            key object).
-        alg: The signing algorithm (or give ``header={"alg": ...}``).
-        header: Further JOSE header values (``kid``, ...).
-        client_id: Sent as ``client_id`` when given.
-        **kwargs: As for :class:`OAuth2Client` (httpx keywords included).
-
-    Raises:
-        TypeError: An unknown keyword.
-        ValueError: No algorithm (raised when the first assertion is built, before
-            anything is sent).
     """
 
 
+@with_sections(_ASSERTION_ARGS, client="AsyncOAuth2Client")
 class AsyncAssertionClient(AssertionMethods, AsyncOAuth2Client):
-    """The async twin of :class:`AssertionClient`: ``await client.fetch_token()``.
-
-    Args:
-        token_endpoint: Where tokens are requested.
-        issuer: The assertion's ``iss``.
-        subject: The assertion's ``sub``, or None.
-        audience: The assertion's ``aud`` (the token endpoint by default).
-        grant_type: The JWT bearer grant by default.
-        claims: Further claims.
-        token_placement: Where the token goes.
-        scope: The scope to request.
-        default_timeout: The ``timeout`` when none is given.
-        leeway: Seconds before expiry at which a token is renewed.
-        key: The signing key.
-        alg: The signing algorithm.
-        header: Further JOSE header values.
-        client_id: Sent as ``client_id`` when given.
-        **kwargs: As for :class:`AsyncOAuth2Client`.
-
-    Raises:
-        TypeError: An unknown keyword.
-        ValueError: No algorithm (when the first assertion is built).
-    """
+    """The async twin of :class:`AssertionClient`: ``await client.fetch_token()``."""

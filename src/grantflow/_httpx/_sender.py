@@ -24,6 +24,7 @@ from .._core._http import (
 )
 from .._core._retry_policy import mark_transport_failure
 from .._core._secrets import record_sent
+from .._flows._drive import Send
 from ..errors import InvalidResponseError
 
 __all__ = ["asend_wire", "is_httpx_auth", "send_wire"]
@@ -76,98 +77,88 @@ def _too_large(response: httpx.Response) -> InvalidResponseError:
     )
 
 
-def _deadline(request: httpx.Request) -> float | None:
-    """When the body must have arrived: the read timeout from now (None: never)."""
-    read = request.extensions.get("timeout", {}).get("read")
-    return None if read is None else time.monotonic() + read
+def _mark_unsent(exc: httpx.TransportError) -> None:
+    """Mark a transport failure: a connection never made means nothing was sent."""
+    unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+    mark_transport_failure(exc, sent=not unsent)
 
 
-def _check_deadline(deadline: float | None, request: httpx.Request) -> None:
-    # Each read waits at most the read timeout; this bounds the sum of them (a server
-    # that sends a byte a second is never idle long enough for httpx to time out).
-    if deadline is not None and time.monotonic() > deadline:
-        where = str(request.url).split("?", 1)[0]
-        raise httpx.ReadTimeout(
-            f"the response from {where} was not read within its read timeout", request=request
+class _Body:
+    """A response body read chunk by chunk, up to :data:`MAX_BODY_BYTES`."""
+
+    def __init__(self, request: httpx.Request, response: httpx.Response) -> None:
+        self._request = request
+        self._response = response
+        # When the body must have arrived: the read timeout from now (None: never).
+        read = request.extensions.get("timeout", {}).get("read")
+        self._deadline = None if read is None else time.monotonic() + read
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def add(self, chunk: bytes) -> None:
+        # Each read waits at most the read timeout; this bounds the sum of them (a server
+        # that sends a byte a second is never idle long enough for httpx to time out).
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            where = str(self._request.url).split("?", 1)[0]
+            raise httpx.ReadTimeout(
+                f"the response from {where} was not read within its read timeout",
+                request=self._request,
+            )
+        self._size += len(chunk)
+        if self._size > MAX_BODY_BYTES:
+            raise _too_large(self._response)
+        self._chunks.append(chunk)
+
+    def finish(self, purpose: str | None, hooks: HookRunner) -> HttpResponse:
+        """The answer as a flow receives it, after the response hooks of ``purpose``."""
+        response = self._response
+        response._content = b"".join(self._chunks)
+        if purpose is not None:
+            response = hooks(purpose, response)
+        return HttpResponse(
+            status_code=response.status_code,
+            headers=dict(response.headers),
+            body=response.content,
+            url=str(response.url),
+            raw=response,
         )
 
 
-def _finish(
-    response: httpx.Response, content: bytes, purpose: str | None, hooks: HookRunner
-) -> HttpResponse:
-    response._content = content
-    if purpose is not None:
-        response = hooks(purpose, response)
-    return HttpResponse(
-        status_code=response.status_code,
-        headers=dict(response.headers),
-        body=response.content,
-        url=str(response.url),
-        raw=response,
-    )
-
-
 def send_wire(
-    client: httpx.Client,
-    wire: WireRequest,
-    *,
-    options: Mapping[str, Any],
-    purpose: str | None,
-    run_response_hooks: HookRunner,
+    client: httpx.Client, wire: WireRequest, step: Send, run_response_hooks: HookRunner
 ) -> HttpResponse:
-    """Send ``wire`` through ``client`` and read the answer up to the limit."""
-    request = _build(client, wire, options)
+    """Send ``wire`` (``step`` prepared) through ``client``; read the answer up to the limit."""
+    request = _build(client, wire, step.options or {})
     try:
         response = client.send(request, auth=wire.native_auth, follow_redirects=False, stream=True)
     except httpx.TransportError as exc:
-        # A connection never made means nothing of the request was sent.
-        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        mark_transport_failure(exc, sent=not unsent)
+        _mark_unsent(exc)
         raise
-    deadline = _deadline(request)
-    chunks: list[bytes] = []
-    size = 0
+    body = _Body(request, response)
     try:
         for chunk in response.iter_bytes():
-            _check_deadline(deadline, request)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large(response)
-            chunks.append(chunk)
+            body.add(chunk)
     finally:
         response.close()
-    return _finish(response, b"".join(chunks), purpose, run_response_hooks)
+    return body.finish(step.purpose, run_response_hooks)
 
 
 async def asend_wire(
-    client: httpx.AsyncClient,
-    wire: WireRequest,
-    *,
-    options: Mapping[str, Any],
-    purpose: str | None,
-    run_response_hooks: HookRunner,
+    client: httpx.AsyncClient, wire: WireRequest, step: Send, run_response_hooks: HookRunner
 ) -> HttpResponse:
     """The async twin of :func:`send_wire`."""
-    request = _build(client, wire, options)
+    request = _build(client, wire, step.options or {})
     try:
         response = await client.send(
             request, auth=wire.native_auth, follow_redirects=False, stream=True
         )
     except httpx.TransportError as exc:
-        # A connection never made means nothing of the request was sent.
-        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        mark_transport_failure(exc, sent=not unsent)
+        _mark_unsent(exc)
         raise
-    deadline = _deadline(request)
-    chunks: list[bytes] = []
-    size = 0
+    body = _Body(request, response)
     try:
         async for chunk in response.aiter_bytes():
-            _check_deadline(deadline, request)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large(response)
-            chunks.append(chunk)
+            body.add(chunk)
     finally:
         await response.aclose()
-    return _finish(response, b"".join(chunks), purpose, run_response_hooks)
+    return body.finish(step.purpose, run_response_hooks)

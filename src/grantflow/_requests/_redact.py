@@ -3,7 +3,7 @@
 requests puts the URL in its exception messages, and a GET token request or a token in
 the query carries secrets there: :func:`redact_exception` returns a copy of the same
 type that shows none of them (callers raise it outside their ``except`` block, so the
-original does not ride along as ``__context__``). Error bodies are scrubbed by
+original does not ride along as ``__context__``). Error bodies are redacted by
 ``_core._secrets.redacting``; log lines by ``_core._log_filter``.
 """
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from requests.cookies import extract_cookies_to_jar
 
+from .._core._frozen import Frozen
 from .._core._http import HttpResponse
 from .._core._token import OAuth2Token
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ARMED", "Snapshot", "armed_request", "replay"]
 
 
-class Snapshot:
+class Snapshot(Frozen):
     """A resource request as it was before the token was put on it.
 
     No copy is made: the auth either replaces ``r.headers`` with a new mapping or, in
@@ -33,12 +34,18 @@ class Snapshot:
     """
 
     __slots__ = ("body", "body_position", "headers", "url")
+    url: str
+    headers: Any
+    body: Any
+    body_position: Any
 
     def __init__(self, r: requests.PreparedRequest) -> None:
-        self.url = r.url or ""
-        self.headers = r.headers
-        self.body: Any = r.body
-        self.body_position: Any = getattr(r, "_body_position", None)
+        self._set(
+            url=r.url or "",
+            headers=r.headers,
+            body=r.body,
+            body_position=getattr(r, "_body_position", None),
+        )
 
     def rewind(self) -> bool:
         """Make the body readable again from its start; False when it cannot be."""

@@ -6,17 +6,14 @@ flows; each method here runs one with this session as the transport.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import requests
 
-from .._client._client import Client
 from .._client._forward import REQUEST_OPTIONS, SESSION_ATTRIBUTES, split_request_options
 from .._client._methods import OAuthMethods
-from .._client._options import given
-from .._client._prepare import check_client_auth, prepare
-from .._core._log_filter import install_log_filter
+from .._client._prepare import prepare
+from .._client._replay import goes_to_replay
 from .._core._secrets import redacting
 from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, run
@@ -24,11 +21,6 @@ from ._auth import OAuth2Auth
 from ._redact import redact_exception
 from ._retry import armed_request, replay
 from ._sender import is_requests_auth, send_wire
-
-if TYPE_CHECKING:
-    from .._core._dpop import DPoPKey
-    from .._core._retry_policy import RetryPolicy
-    from .._stores._base import TokenStore
 
 __all__ = ["REQUEST_OPTIONS", "SESSION_ATTRIBUTES", "OAuth2Session", "split_request_options"]
 
@@ -96,71 +88,16 @@ class OAuth2Session(OAuthMethods, requests.Session):
             that breaks ``profile="fapi2"`` (the message names the rule).
     """
 
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: Any = None,
-        token_endpoint_auth_method: Any = None,
-        revocation_endpoint_auth_method: Any = None,
-        scope: Any = None,
-        state: str | None = None,
-        redirect_uri: str | None = None,
-        token: Mapping[str, Any] | None = None,
-        token_placement: str = "header",
-        update_token: Callable[..., Any] | None = None,
-        leeway: int = 60,
-        default_timeout: float | tuple[float, float] | None = None,
-        code_challenge_method: str | None = "S256",
-        *,
-        server_metadata_url: str | None = None,
-        issuer: str | None = None,
-        authorization_endpoint: str | None = None,
-        token_endpoint: str | None = None,
-        grant_type: str | None = None,
-        token_store: TokenStore | None = None,
-        retry_on_invalid_token: bool = True,
-        id_token_signed_response_alg: str | None = None,
-        dpop: bool | DPoPKey | None = None,
-        token_retries: int | RetryPolicy | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__()
-        for name in SESSION_ATTRIBUTES:
-            if name in kwargs:
-                setattr(self, name, kwargs.pop(name))
-        self.default_timeout = default_timeout
-        self._token_auth: OAuth2Auth | None = None
-        self._resource_auth: OAuth2Auth | None = None
-        self._client = Client(
-            client_id,
-            client_secret,
-            token_endpoint_auth_method,
-            revocation_endpoint_auth_method,
-            scope,
-            state,
-            redirect_uri,
-            token,
-            token_placement,
-            update_token,
-            leeway,
-            code_challenge_method,
-            token_store=token_store,
-            retry_on_invalid_token=retry_on_invalid_token,
-            token_retries=token_retries,
-            id_token_signed_response_alg=id_token_signed_response_alg,
-            known_options=(*SESSION_ATTRIBUTES, "default_timeout"),
-            **given(
-                server_metadata_url=server_metadata_url,
-                issuer=issuer,
-                authorization_endpoint=authorization_endpoint,
-                token_endpoint=token_endpoint,
-                grant_type=grant_type,
-                dpop=dpop,
-            ),
-            **kwargs,
-        )
-        check_client_auth(self._client, self, has_certificate=bool(self.cert))
-        install_log_filter()
+    _transport_keywords = frozenset(SESSION_ATTRIBUTES)
+
+    def _start_transport(self, options: dict[str, Any], default_timeout: Any) -> None:
+        requests.Session.__init__(self)
+        for name, value in options.items():
+            setattr(self, name, value)
+        self.default_timeout: float | tuple[float, float] | None = default_timeout
+
+    def _has_certificate(self) -> bool:
+        return bool(self.cert)
 
     # -- running flows --------------------------------------------------------------------
 
@@ -196,7 +133,8 @@ class OAuth2Session(OAuthMethods, requests.Session):
         return split_request_options(kwargs)
 
     def _drop_auths(self) -> None:
-        self._token_auth = self._resource_auth = None
+        self._token_auth: OAuth2Auth | None = None
+        self._resource_auth: OAuth2Auth | None = None
 
     def _current_token(self, source: Any = None) -> OAuth2Token | None:
         """The token to send from ``source``, renewed first when it is due."""
@@ -269,10 +207,7 @@ class OAuth2Session(OAuthMethods, requests.Session):
         redacted: requests.RequestException | None = None
         try:
             response = super().request(method, url, auth=auth, **kwargs)
-            if response.status_code == 401 or (
-                self._client.dpop_key is not None and "DPoP-Nonce" in response.headers
-            ):
-                # A 401, or a DPoP nonce to remember (RFC 9449 §9): the replay flow decides.
+            if goes_to_replay(self._client, response.status_code, response.headers):
                 response = self._replay(response, kwargs)
             return response
         except requests.RequestException as exc:

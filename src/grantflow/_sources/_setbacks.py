@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+from .._core._frozen import Frozen
 from .._stores._base import TokenStore
 from ..errors import TokenStoreError
 
@@ -28,15 +29,16 @@ MAX_BACKOFF_S = 10.0
 MAX_RETRY_AFTER_S = 60.0
 
 
-class Failure:
+class Failure(Frozen):
     """The last failed renewal: its error, and the span in which it is the answer."""
 
     __slots__ = ("error", "since", "until")
+    error: Exception
+    since: float
+    until: float
 
     def __init__(self, error: Exception, since: float, until: float) -> None:
-        self.error = error
-        self.since = since
-        self.until = until
+        self._set(error=error, since=since, until=until)
 
 
 def backoff(failures: int, error: BaseException) -> float:

@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .._core._frozen import Frozen
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
@@ -38,18 +39,22 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncRenewer", "Lookup", "Renewer", "TokenSource"]
 
+#: How many times a renewed token is written to a failing store before a warning.
+_SAVE_ATTEMPTS = 2
+
 #: ``renew(current_token_or_None) -> new_token``; raises when it cannot renew.
 Renewer = Callable[[OAuth2Token | None], OAuth2Token]
 #: The async twin: ``await renew(current_token_or_None)``.
 AsyncRenewer = Callable[[OAuth2Token | None], Awaitable[OAuth2Token]]
 
 
-class Lookup:
+class Lookup(Frozen):
     """What :meth:`TokenSource.get` found: the token, and whether this call renewed it."""
 
-    # A plain class, not a dataclass: it is built on every request that renews, and
-    # ``import grantflow`` should not pay for the dataclass machinery.
     __slots__ = ("previous", "renewed", "token")
+    token: OAuth2Token | None
+    renewed: bool
+    previous: OAuth2Token | None
 
     def __init__(
         self,
@@ -57,9 +62,7 @@ class Lookup:
         renewed: bool = False,
         previous: OAuth2Token | None = None,
     ) -> None:
-        self.token = token
-        self.renewed = renewed
-        self.previous = previous
+        self._set(token=token, renewed=renewed, previous=previous)
 
     def __repr__(self) -> str:
         return f"Lookup(has_token={self.token is not None}, renewed={self.renewed})"
@@ -247,14 +250,9 @@ class TokenSource:
         renewed: Lookup | None = None
         try:
             with self._store.lock():
-                stored = self._store.load()
-                if stored is not None:
-                    candidate = OAuth2Token(stored)
-                    if self.is_fresh(candidate, leeway):
-                        self._token = candidate
-                        return Lookup(candidate)
-                    # A token this process renewed but could not save is newer.
-                    current = self._unsaved or candidate
+                fresh, current = self._adopt(self._store.load(), current, leeway)
+                if fresh is not None:
+                    return fresh
                 new = renew(current)
                 renewed = self._publish(current, new)
                 self._save_renewed(new)
@@ -347,13 +345,9 @@ class TokenSource:
         await lock.__aenter__()
         renewed_async: Lookup | None = None
         try:
-            stored = await store.load()
-            if stored is not None:
-                candidate = OAuth2Token(stored)
-                if self.is_fresh(candidate, leeway):
-                    self._token = candidate
-                    return Lookup(candidate)
-                current = self._unsaved or candidate
+            fresh, current = self._adopt(await store.load(), current, leeway)
+            if fresh is not None:
+                return fresh
             new = await renew(current)
             renewed_async = self._publish(current, new)
             await self._asave_renewed(store, new)
@@ -373,31 +367,49 @@ class TokenSource:
         self._rejected = None
         return Lookup(new, renewed=True, previous=previous)
 
+    def _adopt(
+        self, stored: dict[str, Any] | None, current: OAuth2Token | None, leeway: int
+    ) -> tuple[Lookup | None, OAuth2Token | None]:
+        """Under the store's lock: a fresh stored token is taken as it is (the lookup to
+        return); otherwise the token to renew from comes second."""
+        if stored is None:
+            return None, current
+        candidate = OAuth2Token(stored)
+        if self.is_fresh(candidate, leeway):
+            self._token = candidate
+            return Lookup(candidate), current
+        # A token this process renewed but could not save is newer.
+        return None, self._unsaved or candidate
+
     def _save_renewed(self, new: OAuth2Token) -> None:
         """Save a renewed token, trying twice; a store that still fails is reported
         with a warning, and the token stays current in memory (issue: a rotated refresh
         token lost with a failed write could never be used again)."""
-        for attempt in (1, 2):
+        for attempt in range(_SAVE_ATTEMPTS):
             try:
                 self._store.save(new)
+            except Exception as exc:
+                self._save_failed(new, exc, attempt)
+            else:
                 self._unsaved = None
                 return
-            except Exception as exc:
-                if attempt == 2:
-                    self._unsaved = new
-                    warn_unsaved(self._store, exc)
 
     async def _asave_renewed(self, store: AsyncTokenStore, new: OAuth2Token) -> None:
         """:meth:`_save_renewed` through the store's asyncio path (or a thread)."""
-        for attempt in (1, 2):
+        for attempt in range(_SAVE_ATTEMPTS):
             try:
                 await store.save(new)
+            except Exception as exc:
+                self._save_failed(new, exc, attempt)
+            else:
                 self._unsaved = None
                 return
-            except Exception as exc:
-                if attempt == 2:
-                    self._unsaved = new
-                    warn_unsaved(self._store, exc)
+
+    def _save_failed(self, new: OAuth2Token, error: Exception, attempt: int) -> None:
+        """After the last failed attempt, keep ``new`` as unsaved and warn."""
+        if attempt == _SAVE_ATTEMPTS - 1:
+            self._unsaved = new
+            warn_unsaved(self._store, error)
 
     def __repr__(self) -> str:
         return f"TokenSource(store={self._store!r}, has_token={self._token is not None})"

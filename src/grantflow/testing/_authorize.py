@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from .._core._transport import is_loopback_host
+from .._core._https import is_loopback_host
 from ..errors import OAuthError
 from ._config import ACR_VALUES, CODE_TTL, OIDC_SCOPES, RESOURCE_SERVERS, SESSION_TTL, Client
 from ._context import INTERACTION_PATH, SESSION_COOKIE, Context
@@ -39,7 +39,7 @@ _MODES = frozenset({"query", "fragment", "form_post"})
 INTERACTION_TTL = 600
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Target:
     """Where and how the authorization response goes (known once the client is checked)."""
 

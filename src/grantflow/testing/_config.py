@@ -109,7 +109,7 @@ DEFAULT_USERS: Mapping[str, Mapping[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResourceServer:
     """An RFC 8707 resource: its scopes and how its access tokens are formatted."""
 
@@ -128,7 +128,7 @@ RESOURCE_SERVERS: Mapping[str, ResourceServer] = {
 DEFAULT_CC_RESOURCE = "urn:test:api:opaque"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Client:
     """One registered client (RFC 7591 §2 metadata names, parsed)."""
 

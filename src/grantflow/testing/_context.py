@@ -36,7 +36,7 @@ INTERACTION_PATH = "/interaction/"
 SESSION_COOKIE = "_session"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     """The provider as the endpoints see it (one per running server)."""
 

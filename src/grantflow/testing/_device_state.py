@@ -10,7 +10,7 @@ from ._http import oauth_error
 __all__ = ["DeviceRequest", "DeviceRequests"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceRequest:
     """One device authorization: who asked, what for, and what the user decided."""
 

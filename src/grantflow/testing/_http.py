@@ -34,7 +34,7 @@ def oauth_error(error: str, description: str, status: int = 400) -> OAuthError:
     return OAuthError(error, description, status_code=status)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """One parsed HTTP request: lower-cased header names, parameters as value tuples."""
 
@@ -70,7 +70,7 @@ class Request:
         return {name: values[0] for name, values in raw.items() if values}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Response:
     """What an endpoint answers: status, headers (in order) and the body bytes."""
 

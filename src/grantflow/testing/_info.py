@@ -15,7 +15,7 @@ from typing import Any
 __all__ = ["ClientInfo", "ProviderInfo", "client_info"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClientInfo:
     """One registered client: its id, credentials, method, redirect URIs and grants.
 
@@ -44,7 +44,7 @@ class ClientInfo:
         return self.redirect_uris[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProviderInfo:
     """A running provider: issuer, discovery URL, clients, users, resources, key files.
 

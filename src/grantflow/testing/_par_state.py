@@ -9,7 +9,7 @@ from dataclasses import dataclass
 __all__ = ["PushedRequest", "PushedRequests"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PushedRequest:
     """One pushed request: its parameters, checked when pushed, until it is used once."""
 

@@ -19,7 +19,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .._core._transport import is_loopback_host
+from .._core._https import is_loopback_host
 from ._config import (
     DEFAULT_USERS,
     RESOURCE_SERVERS,

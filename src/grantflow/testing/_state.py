@@ -22,7 +22,7 @@ def new_handle() -> str:
     return generate_token(32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Authorization:
     """What the user granted in one authorization (shared by its code and tokens)."""
 
@@ -38,7 +38,7 @@ class Authorization:
     include_auth_time: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuthCode:
     """An authorization code (RFC 6749 §4.1.2), bound to its client, redirect and PKCE."""
 
@@ -54,7 +54,7 @@ class AuthCode:
         return f"AuthCode(client_id={self.grant.client_id!r}, expires_at={self.expires_at})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessToken:
     """An issued access token (opaque value or a JWT's ``jti``) and what it allows."""
 
@@ -74,7 +74,7 @@ class AccessToken:
         return f"AccessToken(client_id={self.client_id!r}, expires_at={self.expires_at})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefreshToken:
     """A refresh token; ``rotated`` once exchanged (reuse then revokes its grant)."""
 
@@ -91,7 +91,7 @@ class RefreshToken:
         return f"RefreshToken(client_id={self.grant.client_id!r}, rotated={self.rotated})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Session:
     """A logged-in browser (the ``_session`` cookie) and the clients it consented to."""
 
@@ -105,7 +105,7 @@ class Session:
         return f"Session(sub={self.sub!r}, auth_time={self.auth_time})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interaction:
     """An authorization request waiting on the login page (``login_page=True`` only)."""
 

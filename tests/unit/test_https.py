@@ -6,7 +6,7 @@ import pytest
 
 from grantflow import InsecureTransportError
 from grantflow._core._http import HttpRequest, HttpResponse
-from grantflow._core._transport import (
+from grantflow._core._https import (
     check_secure_transport,
     insecure_transport_allowed,
     is_loopback_host,
