@@ -137,11 +137,16 @@ class OAuth2Auth(TokenAuth, httpx.Auth):
     def _add_proof(self, request: httpx.Request, token: OAuth2Token) -> None:
         request.headers["DPoP"] = self._proof(request.method, str(request.url), token)
 
+    def _may_replay(self, response: httpx.Response, original: tuple[Any, ...] | None) -> bool:
+        """Whether ``response`` goes to the replay flow: a 401, or (for a token not simply
+        a Bearer header) a DPoP nonce; the common answer costs no flow at all."""
+        if response.status_code != 401 and original is None:
+            return False  # a Bearer token in the header: only a 401 may need the replay
+        return self._goes_to_replay(response.status_code, response.headers)
+
     def _replay_flow(
         self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token
     ) -> Any:
-        if not self._goes_to_replay(response.status_code, response.headers):
-            return None
         client = self.client._client
         if not (
             self.retry_on_invalid_token or (client.dpop_key is not None and is_dpop_token(sent))
@@ -201,8 +206,7 @@ class OAuth2Auth(TokenAuth, httpx.Auth):
             token = self.client._run(self.client._client.current_token(self._source))
         original = self._put(request, token)
         response = yield request
-        if response.status_code == 401 or original is not None:
-            # Not a Bearer token in the header alone: other answers may need the replay.
+        if self._may_replay(response, original):
             yield from _sync(self._replay_needs(request, response, token, original), self.client)
 
     async def async_auth_flow(
@@ -222,7 +226,7 @@ class OAuth2Auth(TokenAuth, httpx.Auth):
             token = await self.client._arun(self.client._client.current_token(self._source))
         original = self._put(request, token)
         response = yield request
-        if response.status_code == 401 or original is not None:
+        if self._may_replay(response, original):
             needs = self._replay_needs(request, response, token, original)
             reply: Any = None
             while (need := _advance(needs, reply, None)) is not None:
