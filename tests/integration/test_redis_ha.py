@@ -33,6 +33,10 @@ from ._redis_ha import (
 )
 from ._token_server import TokenServer, running
 
+# The failovers time out by the wall clock: under pytest-xdist they take turns in one
+# worker instead of starving each other's Sentinels.
+pytestmark = pytest.mark.xdist_group("redis-ha")
+
 #: Access tokens live 3 s and are renewed 1 s before they expire: one renewal every ~2 s.
 ACCESS_TTL_S = 3
 LEEWAY_S = 1
