@@ -4,12 +4,11 @@ The httpx twin of ``_requests._sender``: what goes on the wire was decided by
 ``_client._prepare``; here it is only moved. Redirects are never followed, the body is
 read up to 1 MiB, and the client's own auth stays off the request. A client built with
 ``timeout=None`` still gets a finite default on these requests, and the read timeout
-bounds the whole body, however slowly a server trickles it.
+bounds the whole exchange, however slowly a server trickles it (``_deadline``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from .._core._http import (
 from .._core._retry_policy import mark_transport_failure
 from .._core._secrets import record_sent
 from ..errors import InvalidResponseError
+from ._deadline import abounded, bounded
 
 __all__ = ["asend_wire", "is_httpx_auth", "send_wire"]
 
@@ -76,22 +76,6 @@ def _too_large(response: httpx.Response) -> InvalidResponseError:
     )
 
 
-def _deadline(request: httpx.Request) -> float | None:
-    """When the body must have arrived: the read timeout from now (None: never)."""
-    read = request.extensions.get("timeout", {}).get("read")
-    return None if read is None else time.monotonic() + read
-
-
-def _check_deadline(deadline: float | None, request: httpx.Request) -> None:
-    # Each read waits at most the read timeout; this bounds the sum of them (a server
-    # that sends a byte a second is never idle long enough for httpx to time out).
-    if deadline is not None and time.monotonic() > deadline:
-        where = str(request.url).split("?", 1)[0]
-        raise httpx.ReadTimeout(
-            f"the response from {where} was not read within its read timeout", request=request
-        )
-
-
 def _finish(
     response: httpx.Response, content: bytes, purpose: str | None, hooks: HookRunner
 ) -> HttpResponse:
@@ -117,25 +101,29 @@ def send_wire(
 ) -> HttpResponse:
     """Send ``wire`` through ``client`` and read the answer up to the limit."""
     request = _build(client, wire, options)
-    try:
-        response = client.send(request, auth=wire.native_auth, follow_redirects=False, stream=True)
-    except httpx.TransportError as exc:
-        # A connection never made means nothing of the request was sent.
-        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        mark_transport_failure(exc, sent=not unsent)
-        raise
-    deadline = _deadline(request)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in response.iter_bytes():
-            _check_deadline(deadline, request)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large(response)
-            chunks.append(chunk)
-    finally:
-        response.close()
+    with bounded(request) as deadline:
+        try:
+            response = client.send(
+                request, auth=wire.native_auth, follow_redirects=False, stream=True
+            )
+        except httpx.TransportError as exc:
+            # A connection never made means nothing of the request was sent.
+            unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+            mark_transport_failure(exc, sent=not unsent)
+            raise
+        deadline.start()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                deadline.check()
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large(response)
+                chunks.append(chunk)
+        finally:
+            deadline.finish()
+            response.close()
     return _finish(response, b"".join(chunks), purpose, run_response_hooks)
 
 
@@ -149,25 +137,26 @@ async def asend_wire(
 ) -> HttpResponse:
     """The async twin of :func:`send_wire`."""
     request = _build(client, wire, options)
-    try:
-        response = await client.send(
-            request, auth=wire.native_auth, follow_redirects=False, stream=True
-        )
-    except httpx.TransportError as exc:
-        # A connection never made means nothing of the request was sent.
-        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        mark_transport_failure(exc, sent=not unsent)
-        raise
-    deadline = _deadline(request)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in response.aiter_bytes():
-            _check_deadline(deadline, request)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large(response)
-            chunks.append(chunk)
-    finally:
-        await response.aclose()
+    async with abounded(request) as deadline:
+        try:
+            response = await client.send(
+                request, auth=wire.native_auth, follow_redirects=False, stream=True
+            )
+        except httpx.TransportError as exc:
+            # A connection never made means nothing of the request was sent.
+            unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+            mark_transport_failure(exc, sent=not unsent)
+            raise
+        deadline.start()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                deadline.check()
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large(response)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
     return _finish(response, b"".join(chunks), purpose, run_response_hooks)
