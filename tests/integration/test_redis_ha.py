@@ -28,8 +28,10 @@ from ._redis_ha import (
     SERVICE,
     Cluster,
     SentinelSet,
+    async_sentinel_options,
     redis_cluster_fixture,  # noqa: F401
     redis_sentinel_fixture,  # noqa: F401
+    sentinel_options,
 )
 from ._token_server import TokenServer, running
 
@@ -103,32 +105,6 @@ def storm_threads(sessions: list[OAuth2Session], url: str, seconds: float, per: 
         thread.join(seconds + 120)
     assert not any(thread.is_alive() for thread in threads), "a caller was left waiting"
     return tally
-
-
-def sentinel_options() -> dict[str, Any]:
-    """A master client whose retries outlast a failover (Sentinel takes a few seconds)."""
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError, TimeoutError
-    from redis.retry import Retry
-
-    return {
-        "socket_timeout": 1,
-        "socket_connect_timeout": 1,
-        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 60),
-        "retry_on_error": [ConnectionError, TimeoutError],
-    }
-
-
-def async_sentinel_options() -> dict[str, Any]:
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError, TimeoutError
-
-    return {
-        **sentinel_options(),
-        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 60),
-        "retry_on_error": [ConnectionError, TimeoutError],
-    }
 
 
 def assert_one_renewal_per_expiry(server: TokenServer, tally: Tally, seconds: float) -> None:
