@@ -61,8 +61,13 @@ class SocketDeadline:
             sock.shutdown(2)  # socket.SHUT_RDWR
 
     def finish(self) -> bool:
-        """Stop watching (before the connection goes back to the pool); whether the
-        deadline passed."""
+        """Stop watching; whether the deadline passed.
+
+        Called as soon as the body is read. The transport may have handed the connection
+        back to its pool with the body's last byte, so a deadline falling in that very
+        instant shuts down an idle pooled connection: the pool finds it closed when it
+        is next taken, and opens another.
+        """
         with self._lock:
             self._done = True
             timer = self._timer

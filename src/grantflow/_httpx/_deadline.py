@@ -53,8 +53,8 @@ class Deadline:
             raise self.too_slow()
 
     def finish(self) -> bool:
-        """Done with the exchange (before its connection may serve anyone else); whether
-        the deadline cut it."""
+        """Done with the exchange, as soon as its body is read (see
+        ``SocketDeadline.finish``); whether the deadline cut it."""
         return False
 
     def too_slow(self) -> httpx.ReadTimeout:

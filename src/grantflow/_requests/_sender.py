@@ -80,7 +80,7 @@ def _read_limited(response: requests.Response, watch: SocketDeadline | None = No
                 raise _too_large(response)
             chunks.append(chunk)
     finally:
-        # The clock stops before the connection can serve anyone else.
+        # The clock stops at once (see SocketDeadline.finish), before the response closes.
         expired = watch is not None and watch.finish()
         response.close()
     if expired:
