@@ -289,6 +289,12 @@ def async_sentinel_options() -> dict[str, Any]:
     }
 
 
+async def close(client: Any) -> None:
+    """Close a ``redis.asyncio`` client (``aclose`` from redis-py 5.0.1, ``close`` before)."""
+    closing = getattr(client, "aclose", None) or client.close
+    await closing()
+
+
 @pytest.fixture(name="redis_cluster", scope="session")
 def redis_cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One 3-master cluster per test session."""

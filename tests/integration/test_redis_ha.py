@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -29,6 +28,7 @@ from ._redis_ha import (
     Cluster,
     SentinelSet,
     async_sentinel_options,
+    close,
     redis_cluster_fixture,  # noqa: F401
     redis_sentinel_fixture,  # noqa: F401
     sentinel_options,
@@ -159,12 +159,6 @@ def test_sessions_sharing_a_cluster_store_renew_once(
     assert tally.failures == []
     assert short_lived.snapshot().refresh_requests == 1
     assert short_lived.snapshot().invalid_grant == 0
-
-
-async def close(client: Any) -> None:
-    """Close a ``redis.asyncio`` client (``aclose`` from redis-py 5.0.1, ``close`` before)."""
-    closing = getattr(client, "aclose", None) or client.close
-    await closing()
 
 
 def test_async_clients_renew_once_through_redis_asyncio_on_the_cluster(

@@ -27,6 +27,7 @@ from ._redis_ha import (
     Cluster,
     SentinelSet,
     async_sentinel_options,
+    close,
     redis_cluster_fixture,  # noqa: F401
     redis_sentinel_fixture,  # noqa: F401
     sentinel_options,
@@ -123,7 +124,7 @@ def test_async_saves_under_sentinel_are_confirmed_too(redis_sentinel: SentinelSe
         path = store.asynchronous()
         assert path is not None
         await path.save(TOKEN)
-        await async_client.aclose()
+        await close(async_client)
 
     with no_runtime_warning():
         asyncio.run(main())
