@@ -263,6 +263,38 @@ def start_sentinel_set(directory: Path, replicas: int = 1) -> SentinelSet:
         raise
 
 
+def sentinel_options() -> dict[str, Any]:
+    """A master client whose retries outlast a failover (Sentinel takes a few seconds)."""
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError, TimeoutError
+    from redis.retry import Retry
+
+    return {
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 60),
+        "retry_on_error": [ConnectionError, TimeoutError],
+    }
+
+
+def async_sentinel_options() -> dict[str, Any]:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    return {
+        **sentinel_options(),
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 60),
+        "retry_on_error": [ConnectionError, TimeoutError],
+    }
+
+
+async def close(client: Any) -> None:
+    """Close a ``redis.asyncio`` client (``aclose`` from redis-py 5.0.1, ``close`` before)."""
+    closing = getattr(client, "aclose", None) or client.close
+    await closing()
+
+
 @pytest.fixture(name="redis_cluster", scope="session")
 def redis_cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One 3-master cluster per test session."""

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -28,8 +27,11 @@ from ._redis_ha import (
     SERVICE,
     Cluster,
     SentinelSet,
+    async_sentinel_options,
+    close,
     redis_cluster_fixture,  # noqa: F401
     redis_sentinel_fixture,  # noqa: F401
+    sentinel_options,
 )
 from ._token_server import TokenServer, running
 
@@ -109,32 +111,6 @@ def storm_threads(sessions: list[OAuth2Session], url: str, seconds: float, per: 
     return tally
 
 
-def sentinel_options() -> dict[str, Any]:
-    """A master client whose retries outlast a failover (Sentinel takes a few seconds)."""
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError, TimeoutError
-    from redis.retry import Retry
-
-    return {
-        "socket_timeout": 1,
-        "socket_connect_timeout": 1,
-        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 60),
-        "retry_on_error": [ConnectionError, TimeoutError],
-    }
-
-
-def async_sentinel_options() -> dict[str, Any]:
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialBackoff
-    from redis.exceptions import ConnectionError, TimeoutError
-
-    return {
-        **sentinel_options(),
-        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 60),
-        "retry_on_error": [ConnectionError, TimeoutError],
-    }
-
-
 def assert_one_renewal_per_expiry(server: TokenServer, tally: Tally, seconds: float) -> None:
     counts = server.snapshot()
     assert tally.failures == []
@@ -187,12 +163,6 @@ def test_sessions_sharing_a_cluster_store_renew_once(
     assert tally.failures == []
     assert short_lived.snapshot().refresh_requests == 1
     assert short_lived.snapshot().invalid_grant == 0
-
-
-async def close(client: Any) -> None:
-    """Close a ``redis.asyncio`` client (``aclose`` from redis-py 5.0.1, ``close`` before)."""
-    closing = getattr(client, "aclose", None) or client.close
-    await closing()
 
 
 def test_async_clients_renew_once_through_redis_asyncio_on_the_cluster(

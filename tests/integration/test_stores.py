@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import DRIVERS, make_client
 
 from grantflow import MemoryTokenStore, OAuth2Session, TokenStore
 from grantflow._stores._file import FileTokenStore
@@ -248,6 +249,32 @@ def test_an_unreachable_redis_is_a_typed_error_not_a_hang(
         RedisTokenStore(client, key="down").load()
 
     assert "grantflow:token:down" in str(raised.value)
+    assert server.snapshot().token_requests == 0
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_stopped_redis_costs_no_call_until_the_token_expires(
+    driver: str, server: TokenServer, own_redis: RedisServer
+) -> None:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    store = RedisTokenStore(own_redis.client(retry=Retry(NoBackoff(), 1)), key="stopped")
+    token = server.issue(expired=False)
+    token["expires_at"] = int(time.time()) + 3  # due (the leeway is 60 s), not expired
+    store.save(token)
+    with make_client(
+        driver, "client", "secret", token_endpoint=server.token_url, token_store=store
+    ) as session:
+        own_redis.stop()
+        with pytest.warns(RuntimeWarning, match="could not be locked or read"):
+            assert session.get(server.api_url).status_code == 200
+        assert session.get(server.api_url).status_code == 200
+        while time.time() <= token["expires_at"] + 1:
+            time.sleep(0.1)
+        # Expired: renewing without the store's lock could spend the refresh token twice.
+        with pytest.raises(TokenStoreError):
+            session.get(server.api_url)
     assert server.snapshot().token_requests == 0
 
 

@@ -10,10 +10,9 @@ counted and errors raised, never on durations (one generous upper bound excepted
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,6 +31,7 @@ from grantflow import (
 )
 
 from ._fleet import run_threads
+from ._stalling import Stalling, stalling_fixture  # noqa: F401
 from ._token_server import TokenServer, server_fixture  # noqa: F401
 from ._wire import Reply, WireServer, free_port, json_reply
 
@@ -164,74 +164,10 @@ def test_followers_of_a_single_flight_wait_for_the_retrying_leader(
 # -- finite timeouts -----------------------------------------------------------------------
 
 
-class _Stalling:
-    """A token endpoint that accepts connections and answers slowly or never.
-
-    ``trickle=None``: it reads the request and never answers. Otherwise it sends the
-    status line and headers (with a ``Content-Length`` of ``length``) at once, then one
-    byte of the body every ``trickle`` seconds: never idle long enough for a read to time
-    out, and slower in all than any test may take.
-    """
-
-    def __init__(self, trickle: float | None = None, length: int = 2000) -> None:
-        self.trickle = trickle
-        self.length = length
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/token"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.recv(65536)
-            if self.trickle is None:
-                self._stop.wait(30)
-                return
-            head = (
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {self.length}\r\n\r\n"
-            )
-            try:
-                conn.sendall(head.encode())
-                for _ in range(self.length):
-                    if self._stop.wait(self.trickle):
-                        return
-                    conn.sendall(b" ")
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._stop.set()
-        self._sock.close()
-
-
-@pytest.fixture
-def stalling() -> Iterator[Callable[..., _Stalling]]:
-    made: list[_Stalling] = []
-
-    def make(**kwargs: Any) -> _Stalling:
-        made.append(_Stalling(**kwargs))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.close()
-
-
 @pytest.mark.parametrize("trickle", [None, 0.05], ids=["never-answers", "trickles"])
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_a_stalling_token_endpoint_ends_in_a_timeout_error_not_a_hang(
-    driver: str, trickle: float | None, stalling: Callable[..., _Stalling]
+    driver: str, trickle: float | None, stalling: Callable[..., Stalling]
 ) -> None:
     server = stalling(trickle=trickle)
     started = time.monotonic()
@@ -268,6 +204,20 @@ def test_requests_of_grantflow_s_own_get_a_finite_timeout_when_none_is_set(
     session.fetch_token(grant_type="client_credentials")  # discovery, then the token
     session.fetch_token(grant_type="client_credentials", timeout=3)
     assert adapter.timeouts == [(10.0, 30.0), (10.0, 30.0), 3]
+
+
+def test_a_mounted_adapter_carries_a_token_request_bounded_as_a_whole(
+    stalling: Callable[..., Stalling],
+) -> None:
+    """The adapter sees the timeout as given; the status line trickled past it still
+    ends the call (the adapter is used, not replaced)."""
+    server = stalling(trickle=0.2, length=150, part="status")
+    session = OAuth2Session("client", "secret", token_endpoint=server.url, token_retries=0)
+    adapter = _RecordingAdapter()
+    session.mount("http://", adapter)
+    with pytest.raises(requests.ReadTimeout):
+        session.fetch_token(grant_type="client_credentials", timeout=(5, 1))
+    assert adapter.timeouts == [(5, 1)]
 
 
 @pytest.mark.parametrize("client_timeout", [None, 2.0])

@@ -1,5 +1,6 @@
-"""The token source after a setback: a failed renewal backs off for every caller, and a
-renewed token outlives a store that will not save it or release its lock.
+"""The token source after a setback: a failed renewal backs off for every caller, a
+renewed token outlives a store that will not save it or release its lock, and a store
+that cannot be reached costs no call while the token has not expired.
 
 The clock is injected: no test waits for time to pass.
 """
@@ -235,6 +236,99 @@ def test_an_async_renewal_the_store_refuses_is_kept_in_memory() -> None:
         lookup = asyncio.run(source.aget(60, Renewer(clock).arenew))
     assert lookup.renewed and source.token is not None
     assert source.token["access_token"] == "at-1"
+
+
+# -- a store outage while the token still works -----------------------------------------------
+
+
+class DownStore:
+    """A shared store (not the in-memory one, which the async path never locks) that,
+    once ``down`` names ``"lock"`` or ``"load"``, fails there like a Redis that went
+    away; counts the attempts."""
+
+    def __init__(self) -> None:
+        self._memory = MemoryTokenStore()
+        self.down: str | None = None
+        self.attempts = 0
+
+    def _fail(self, where: str) -> None:
+        if self.down == where:
+            self.attempts += 1
+            raise TokenStoreError(description=f"cannot {where} the Redis key 'k'")
+
+    def lock(self) -> Any:
+        self._fail("lock")
+        return self._memory.lock()
+
+    def load(self) -> dict[str, Any] | None:
+        self._fail("load")
+        return self._memory.load()
+
+    def save(self, token: dict[str, Any]) -> None:
+        self._memory.save(token)
+
+    def clear(self) -> None:
+        self._memory.clear()
+
+
+def down_source(clock: Clock, where: str, lifetime: float = 30) -> tuple[DownStore, TokenSource]:
+    """A source whose token expires in ``lifetime`` s (by default within the leeway of 60:
+    due, not expired) over a store that then fails at ``where``."""
+    store = DownStore()
+    source = TokenSource(store, token("old", clock.now + lifetime), clock=clock)
+    store.down = where
+    return store, source
+
+
+@pytest.mark.parametrize("where", ["lock", "load"])
+def test_a_store_outage_costs_no_call_while_the_token_has_not_expired(where: str) -> None:
+    clock = Clock()
+    store, source = down_source(clock, where)
+    renew = Renewer(clock)
+    with pytest.warns(RuntimeWarning, match="could not be locked or read") as warned:
+        assert access_token(source.get(60, renew)) == "old"
+    assert f"cannot {where} the Redis key" in str(warned[0].message)
+    # The back-off holds the next callers: no store attempt, no renewal.
+    for _ in range(20):
+        assert access_token(source.get(60, renew)) == "old"
+    assert (store.attempts, renew.calls) == (1, 0)
+    # The store is back after the back-off: the token is renewed under its lock.
+    store.down = None
+    clock.now += FIRST_BACKOFF_S
+    lookup = source.get(60, renew)
+    assert lookup.renewed and access_token(lookup) == "at-1"
+
+
+def test_a_store_outage_fails_the_call_once_the_token_has_expired() -> None:
+    clock = Clock()
+    _, source = down_source(clock, "lock")
+    renew = Renewer(clock)
+    clock.now += 31  # expired: renewing without the store's lock could break rotation
+    with pytest.raises(TokenStoreError):
+        source.get(60, renew)
+    assert renew.calls == 0
+
+
+def test_a_rejected_token_is_not_used_through_a_store_outage() -> None:
+    clock = Clock()
+    _, source = down_source(clock, "lock", lifetime=3000)
+    assert source.mark_rejected("old")
+    with pytest.raises(TokenStoreError):
+        source.get(60, Renewer(clock))
+
+
+def test_async_callers_use_the_token_through_a_store_outage() -> None:
+    clock = Clock()
+    store, source = down_source(clock, "load")
+    renew = Renewer(clock)
+
+    async def main() -> list[Any]:
+        return list(await asyncio.gather(*(source.aget(60, renew.arenew) for _ in range(5))))
+
+    with pytest.warns(RuntimeWarning, match="could not be locked or read"):
+        lookups = asyncio.run(main())
+    assert [access_token(lookup) for lookup in lookups] == ["old"] * 5
+    assert (store.attempts, renew.calls) == (1, 0)
 
 
 def test_the_real_clock_is_the_default() -> None:

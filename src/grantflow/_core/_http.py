@@ -22,7 +22,8 @@ MAX_BODY_BYTES = 1024 * 1024
 #: The timeouts of a request grantflow makes itself when neither the call nor the
 #: session or client set one: a server that accepts the connection and never answers
 #: must not hold a token request (and every caller waiting on its single flight)
-#: forever. The read timeout also bounds the whole body read, not each read.
+#: forever. The read timeout also bounds the whole exchange (request, status line,
+#: headers and body), not each read.
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_READ_TIMEOUT_S = 30.0
 

@@ -4,12 +4,11 @@ The httpx twin of ``_requests._sender``: what goes on the wire was decided by
 ``_client._prepare``; here it is only moved. Redirects are never followed, the body is
 read up to 1 MiB, and the client's own auth stays off the request. A client built with
 ``timeout=None`` still gets a finite default on these requests, and the read timeout
-bounds the whole body, however slowly a server trickles it.
+bounds the whole exchange, however slowly a server trickles it (``_deadline``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +25,7 @@ from .._core._retry_policy import mark_transport_failure
 from .._core._secrets import record_sent
 from .._flows._drive import Send
 from ..errors import InvalidResponseError
+from ._deadline import Deadline, abounded, bounded
 
 __all__ = ["asend_wire", "is_httpx_auth", "send_wire"]
 
@@ -84,26 +84,17 @@ def _mark_unsent(exc: httpx.TransportError) -> None:
 
 
 class _Body:
-    """A response body read chunk by chunk, up to :data:`MAX_BODY_BYTES`."""
+    """A response body read chunk by chunk, up to :data:`MAX_BODY_BYTES`, within the
+    call's deadline."""
 
-    def __init__(self, request: httpx.Request, response: httpx.Response) -> None:
-        self._request = request
+    def __init__(self, response: httpx.Response, deadline: Deadline) -> None:
         self._response = response
-        # When the body must have arrived: the read timeout from now (None: never).
-        read = request.extensions.get("timeout", {}).get("read")
-        self._deadline = None if read is None else time.monotonic() + read
+        self._deadline = deadline
         self._chunks: list[bytes] = []
         self._size = 0
 
     def add(self, chunk: bytes) -> None:
-        # Each read waits at most the read timeout; this bounds the sum of them (a server
-        # that sends a byte a second is never idle long enough for httpx to time out).
-        if self._deadline is not None and time.monotonic() > self._deadline:
-            where = str(self._request.url).split("?", 1)[0]
-            raise httpx.ReadTimeout(
-                f"the response from {where} was not read within its read timeout",
-                request=self._request,
-            )
+        self._deadline.check()
         self._size += len(chunk)
         if self._size > MAX_BODY_BYTES:
             raise _too_large(self._response)
@@ -127,19 +118,25 @@ class _Body:
 def send_wire(
     client: httpx.Client, wire: WireRequest, step: Send, run_response_hooks: HookRunner
 ) -> HttpResponse:
-    """Send ``wire`` (``step`` prepared) through ``client``; read the answer up to the limit."""
+    """Send ``wire`` (``step`` prepared) through ``client``; read the answer up to the
+    limit, the whole exchange within the read timeout."""
     request = _build(client, wire, step.options or {})
-    try:
-        response = client.send(request, auth=wire.native_auth, follow_redirects=False, stream=True)
-    except httpx.TransportError as exc:
-        _mark_unsent(exc)
-        raise
-    body = _Body(request, response)
-    try:
-        for chunk in response.iter_bytes():
-            body.add(chunk)
-    finally:
-        response.close()
+    with bounded(request) as deadline:
+        try:
+            response = client.send(
+                request, auth=wire.native_auth, follow_redirects=False, stream=True
+            )
+        except httpx.TransportError as exc:
+            _mark_unsent(exc)
+            raise
+        deadline.start()
+        body = _Body(response, deadline)
+        try:
+            for chunk in response.iter_bytes():
+                body.add(chunk)
+        finally:
+            deadline.finish()
+            response.close()
     return body.finish(step.purpose, run_response_hooks)
 
 
@@ -148,17 +145,19 @@ async def asend_wire(
 ) -> HttpResponse:
     """The async twin of :func:`send_wire`."""
     request = _build(client, wire, step.options or {})
-    try:
-        response = await client.send(
-            request, auth=wire.native_auth, follow_redirects=False, stream=True
-        )
-    except httpx.TransportError as exc:
-        _mark_unsent(exc)
-        raise
-    body = _Body(request, response)
-    try:
-        async for chunk in response.aiter_bytes():
-            body.add(chunk)
-    finally:
-        await response.aclose()
+    async with abounded(request) as deadline:
+        try:
+            response = await client.send(
+                request, auth=wire.native_auth, follow_redirects=False, stream=True
+            )
+        except httpx.TransportError as exc:
+            _mark_unsent(exc)
+            raise
+        deadline.start()
+        body = _Body(response, deadline)
+        try:
+            async for chunk in response.aiter_bytes():
+                body.add(chunk)
+        finally:
+            await response.aclose()
     return body.finish(step.purpose, run_response_hooks)

@@ -5,15 +5,14 @@ JWKS, UserInfo) passes here: the session's adapters, ``cert``, ``verify`` and pr
 apply; redirects are never followed; the body is read up to 1 MiB; the session's own
 auth and any ``Authorization`` header it carries are kept off unless the request set one.
 Without a timeout from the call or the session a finite default applies, and the read
-timeout bounds the whole body, however slowly a server trickles it.
+timeout bounds the whole exchange (request, status line, headers and body), however
+slowly a server trickles it (``_deadline``).
 What goes on the wire was decided by ``_client._prepare``; this module only moves it.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,7 +28,9 @@ from .._core._http import (
 )
 from .._core._retry_policy import mark_transport_failure
 from .._core._secrets import record_sent
+from .._deadline import ExchangeExpired, SocketDeadline
 from ..errors import InvalidResponseError
+from ._deadline import exchange_deadline
 from ._redact import redact_exception
 
 __all__ = ["NoAuth", "is_requests_auth", "send_wire"]
@@ -58,60 +59,33 @@ def _too_large(response: Any) -> InvalidResponseError:
     )
 
 
-def _read_limited(response: requests.Response, within: float | None = None) -> bytes:
-    """The body, read up to ``MAX_BODY_BYTES`` (more is an :class:`InvalidResponseError`)
-    and within ``within`` seconds in all (longer is ``requests.ReadTimeout``)."""
+def _read_limited(response: requests.Response, watch: SocketDeadline | None = None) -> bytes:
+    """The body, read up to ``MAX_BODY_BYTES`` (more is an :class:`InvalidResponseError`),
+    within the exchange's deadline (past it: :class:`ExchangeExpired`, even when the read
+    ended, for a body without a length ends at the cut too)."""
     ready = getattr(response, "_content", False)
     if isinstance(ready, bytes):
         # A response built in memory (an adapter or a test double) has its body already.
         if len(ready) > MAX_BODY_BYTES:
             raise _too_large(response)
         return ready
+    if watch is not None:
+        watch.attach_late(_socket_of(response))
     chunks: list[bytes] = []
     size = 0
-    with _deadline(response, within) as expired:
-        try:
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise _too_large(response)
-                chunks.append(chunk)
-        except requests.RequestException:
-            if not expired.is_set():
-                raise
-        finally:
-            response.close()
-        if expired.is_set():
-            raise _too_slow(response, within)
-    return b"".join(chunks)
-
-
-@contextmanager
-def _deadline(response: requests.Response, within: float | None) -> Iterator[threading.Event]:
-    """Shut the response's socket down after ``within`` seconds; the event says it was.
-
-    requests bounds each read of the socket, not the body: one read of the buffered
-    socket file waits for its whole size, so a server sending a byte a second is never
-    "idle" long enough to time out. Shutting the socket down ends that read at once.
-    """
-    expired = threading.Event()
-    sock = _socket_of(response)
-    if within is None or sock is None:
-        yield expired
-        return
-
-    def expire() -> None:
-        expired.set()
-        with suppress(OSError):  # already closed: the read is over anyway
-            sock.shutdown(2)  # socket.SHUT_RDWR
-
-    timer = threading.Timer(within, expire)
-    timer.daemon = True
-    timer.start()
     try:
-        yield expired
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large(response)
+            chunks.append(chunk)
     finally:
-        timer.cancel()
+        # The clock stops at once (see SocketDeadline.finish), before the response closes.
+        expired = watch is not None and watch.finish()
+        response.close()
+    if expired:
+        raise ExchangeExpired
+    return b"".join(chunks)
 
 
 def _socket_of(response: requests.Response) -> Any:
@@ -125,11 +99,10 @@ def _socket_of(response: requests.Response) -> Any:
     return sock if hasattr(sock, "shutdown") else None
 
 
-def _too_slow(response: Any, within: float | None) -> requests.ReadTimeout:
-    where = (getattr(response, "url", None) or "the endpoint").split("?", 1)[0]
-    return requests.ReadTimeout(
-        f"the response from {where} was not read within {within:g} s", response=response
-    )
+def _too_slow(url: str | None, watch: SocketDeadline | None) -> requests.ReadTimeout:
+    where = (url or "the endpoint").split("?", 1)[0]
+    within = f" within {watch.within:g} s" if watch is not None else ""
+    return requests.ReadTimeout(f"the response from {where} was not read{within}")
 
 
 def read_timeout_of(timeout: Any) -> float | None:
@@ -165,7 +138,26 @@ def send_wire(
     run_response_hooks: Callable[[str, Any], Any],
 ) -> HttpResponse:
     """Send ``wire`` through ``session``: the answer as an :class:`HttpResponse` whose
-    ``raw`` is the ``requests.Response`` (after the response compliance hooks)."""
+    ``raw`` is the ``requests.Response`` (after the response compliance hooks). The read
+    timeout bounds the whole exchange (``requests.ReadTimeout`` naming the endpoint)."""
+    with exchange_deadline(read_timeout_of(_timeout_of(options))) as watch:
+        try:
+            return _exchange(session, wire, options, purpose, run_response_hooks, watch)
+        except (requests.RequestException, ExchangeExpired) as exc:
+            if not isinstance(exc, ExchangeExpired) and (watch is None or not watch.expired):
+                raise
+    # Raised here, so the error the cut connection caused is not kept as __context__.
+    raise _too_slow(wire.url, watch)
+
+
+def _exchange(
+    session: requests.Session,
+    wire: WireRequest,
+    options: Mapping[str, Any],
+    purpose: str | None,
+    run_response_hooks: Callable[[str, Any], Any],
+    watch: SocketDeadline | None,
+) -> HttpResponse:
     auth: Any = wire.native_auth if wire.native_auth is not None else _NO_AUTH
     headers = wire.headers
     # requests (and that library's users' test doubles) expect a str body, not bytes.
@@ -205,15 +197,15 @@ def send_wire(
         raise redacted
     if purpose is not None:
         response = run_response_hooks(purpose, response)
-    return _as_http_response(response, wire.url, read_timeout_of(settings["timeout"]))
+    return _as_http_response(response, wire.url, watch)
 
 
-def _as_http_response(response: Any, url: str, within: float | None = None) -> HttpResponse:
+def _as_http_response(response: Any, url: str, watch: SocketDeadline | None = None) -> HttpResponse:
     """The core's view of ``response``: a real ``requests.Response`` is read up to the
-    limit, within ``within`` seconds; a test double with ``status_code``, ``headers`` and
+    limit, within the exchange's deadline; a test double with ``status_code``, ``headers`` and
     ``json()`` but no body of its own is read through ``json()``."""
     if isinstance(response, requests.Response):
-        content = _read_limited(response, within)
+        content = _read_limited(response, watch)
         response._content = content
         response._content_consumed = True  # type: ignore[attr-defined]
     else:
@@ -260,8 +252,13 @@ def _send_settings(
             url, options.get("proxies") or {}, True, verify, options.get("cert")
         )
     )
+    settings.update(stream=True, allow_redirects=False, timeout=_timeout_of(options))
+    return settings
+
+
+def _timeout_of(options: Mapping[str, Any]) -> Any:
+    """The call's (or the session's default) timeout, else grantflow's finite default."""
     timeout = options.get("timeout")
     if timeout is None:
         timeout = (DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S)
-    settings.update(stream=True, allow_redirects=False, timeout=timeout)
-    return settings
+    return timeout

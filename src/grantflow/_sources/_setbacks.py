@@ -1,5 +1,6 @@
 """What a token source does after a setback: the back-off after a failed renewal, and
-the warnings for a store that would not save a renewed token or release its lock."""
+the warnings for a store that could not be reached, would not save a renewed token or
+would not release its lock."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ __all__ = [
     "backoff",
     "describe",
     "warn_lock",
+    "warn_store_down",
     "warn_unsaved",
 ]
 
@@ -64,6 +66,17 @@ def warn_unsaved(store: TokenStore, exc: BaseException) -> None:
         f"the renewed token could not be saved to {store!r} ({describe(exc)}); this "
         "process keeps using it from memory, but other processes sharing the store still "
         "see the previous one",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+
+
+def warn_store_down(store: TokenStore, exc: BaseException) -> None:
+    """Report a store that could not be locked or read before a renewal (the current
+    token, not expired yet, is used meanwhile)."""
+    warnings.warn(
+        f"the token could not be renewed: {store!r} could not be locked or read "
+        f"({describe(exc)}); the current token is used until it expires",
         RuntimeWarning,
         stacklevel=4,
     )

@@ -8,7 +8,9 @@ waits for that one outcome. A failed renewal keeps the old token; callers in the
 moments (a short back-off, longer when the server sent ``Retry-After``) get the old
 token while it has not expired, or the same error, without asking the server again, so
 a fleet of threads meeting an outage sends a handful of token requests, not hundreds.
-After the back-off the next caller starts a new flight, so nothing is left poisoned.
+A store that cannot be locked or read costs no call while the current token has not
+expired: that token is used, and the back-off spaces the next attempts. After the
+back-off the next caller starts a new flight, so nothing is left poisoned.
 
 A renewed token is published in memory before it is saved: the server may already
 have spent the old refresh token, so a store that cannot be written (Redis down, a
@@ -29,7 +31,8 @@ from .._core._frozen import Frozen
 from .._core._token import OAuth2Token
 from .._stores._base import TokenStore
 from .._stores._memory import MemoryTokenStore
-from ._setbacks import Failure, backoff, warn_lock, warn_unsaved
+from ..errors import TokenStoreError
+from ._setbacks import Failure, backoff, warn_lock, warn_store_down, warn_unsaved
 
 if TYPE_CHECKING:
     # asyncio is imported where it runs: a requests user should not pay for it.
@@ -196,9 +199,13 @@ class TokenSource:
             self._note_outcome(None)
             return lookup
         except BaseException as exc:
-            flight.error = exc
             self._note_outcome(exc)
-            raise
+            spare = self._despite_store(exc)
+            if spare is None:
+                flight.error = exc
+                raise
+            flight.token = spare.token
+            return spare
         finally:
             with self._lock:
                 self._flight = None
@@ -223,16 +230,32 @@ class TokenSource:
         now = self._clock()
         if not failure.since <= now < failure.until:
             return None  # over (or the clock went back: no back-off is trusted then)
-        if (
-            current is not None
-            and not current.is_expired(0, now=now)
-            and current.get("access_token") != self._rejected
-        ):
+        if self._usable(current, now):
             return Lookup(current)
         clone = _copy_error(failure.error)
         if clone is failure.error:
             raise clone
         raise clone from failure.error
+
+    def _usable(self, token: OAuth2Token | None, now: float) -> bool:
+        """Whether ``token`` may still be sent: not expired (the leeway aside), not rejected."""
+        return (
+            token is not None
+            and not token.is_expired(0, now=now)
+            and token.get("access_token") != self._rejected
+        )
+
+    def _despite_store(self, error: BaseException) -> Lookup | None:
+        """The current token when ``error`` is the store failing (its lock or its load,
+        before any renewal) and that token has not expired yet: a store outage then costs
+        no call, and the back-off spaces the next attempts. None otherwise: an expired
+        token is not renewed without the store's lock, or two processes could both spend
+        the refresh token and the grant's rotation would revoke it."""
+        current = self._token
+        if not isinstance(error, TokenStoreError) or not self._usable(current, self._clock()):
+            return None
+        warn_store_down(self._store, error)
+        return Lookup(current)
 
     def _note_outcome(self, error: BaseException | None) -> None:
         """Start a back-off after a failed renewal (not after a cancellation); end it
@@ -317,9 +340,13 @@ class TokenSource:
                 del self._async_flights[loop]
             if done.cancelled():
                 flight.set_exception(_Abandoned())
-            elif done.exception() is not None:
-                self._note_outcome(done.exception())
-                flight.set_exception(done.exception())  # type: ignore[arg-type]
+            elif (error := done.exception()) is not None:
+                self._note_outcome(error)
+                spare = self._despite_store(error)
+                if spare is None:
+                    flight.set_exception(error)
+                else:
+                    flight.set_result(spare)
             else:
                 self._note_outcome(None)
                 flight.set_result(done.result())

@@ -29,6 +29,9 @@ __all__ = ["RedisTokenStore"]
 
 #: TTL of a token that can be renewed (it has a refresh token) or has no expiry.
 DEFAULT_RENEWABLE_TTL_S = 30 * 24 * 3600
+#: How long a save waits for replicas to confirm it (less when the client's socket
+#: timeout is shorter: the wait must end before the client gives up on the answer).
+REPLICA_WAIT_MS = 1000
 
 
 class RedisTokenStore:
@@ -46,6 +49,15 @@ class RedisTokenStore:
     :class:`~grantflow.errors.TokenStoreError`; a lock that cannot be released is only
     warned about, since it frees itself after ``lock_expiry``.
 
+    Redis replicates asynchronously: a token saved on a master that dies before its
+    replicas have it is lost in the failover, and with rotating refresh tokens the fleet
+    is left holding a spent one. So under Sentinel each save asks the master to confirm
+    that a replica has the write (``WAIT 1``, for at most a second, less when the
+    client's ``socket_timeout`` is shorter); a confirmation that does not come is a
+    warning, not an error (the token is saved on the master and kept in memory).
+    ``wait_for_replicas`` sets how many replicas must confirm, for any deployment with
+    replicas; a single server without replicas (the default elsewhere) waits for none.
+
     Args:
         client: A ``redis.Redis`` client, a ``RedisCluster``, or a Sentinel's
             ``master_for(...)`` client (not an asyncio one).
@@ -55,12 +67,15 @@ class RedisTokenStore:
         lock_expiry: Seconds after which a held lock frees itself.
         lock_timeout: Seconds to wait for the lock before giving up.
         async_client: The same server through ``redis.asyncio``, for async renewals.
+        wait_for_replicas: How many replicas must confirm each save; ``0`` waits for
+            none. By default 1 for a Sentinel's ``master_for(...)`` client, else 0.
 
     Raises:
         ModuleNotFoundError: ``redis`` is not installed (the message says
             ``pip install 'grantflow[redis]'``).
         ValueError: ``key`` holds a ``}`` that closes no hash tag, so no lock key could
-            share its hash slot.
+            share its hash slot; or ``wait_for_replicas`` is negative, or given with a
+            ``RedisCluster`` (whose saves cannot be confirmed this way).
     """
 
     def __init__(
@@ -73,6 +88,7 @@ class RedisTokenStore:
         lock_expiry: float = 30.0,
         lock_timeout: float = 60.0,
         async_client: Any = None,
+        wait_for_replicas: int | None = None,
     ) -> None:
         try:
             import redis.exceptions
@@ -92,6 +108,7 @@ class RedisTokenStore:
         self.ttl = ttl
         self.lock_expiry = lock_expiry
         self.lock_timeout = lock_timeout
+        self.wait_for_replicas = _replicas_for(client, wait_for_replicas)
 
     def load(self) -> dict[str, Any] | None:
         """The stored token; None when there is none or it cannot be parsed (with a warning).
@@ -109,7 +126,8 @@ class RedisTokenStore:
         return decode_token(raw, f"the Redis key {self.key!r}")
 
     def save(self, token: dict[str, Any]) -> None:
-        """Store the token with its TTL (one ``SET ... EX``, so it is never left without one).
+        """Store the token with its TTL (one ``SET ... EX``, so it is never left without
+        one), confirmed by ``wait_for_replicas`` replicas (else a ``RuntimeWarning``).
 
         Args:
             token: The token dict (JSON-serialisable).
@@ -119,7 +137,17 @@ class RedisTokenStore:
         """
         data = encode_token(token)
         with self._translated("write"):
-            self.client.set(self.key, data, ex=self._ttl_for(token))
+            if not self.wait_for_replicas:
+                self.client.set(self.key, data, ex=self._ttl_for(token))
+                return
+            # One connection for both: WAIT confirms that connection's own writes.
+            pipe = self.client.pipeline(transaction=False)
+            pipe.set(self.key, data, ex=self._ttl_for(token))
+            pipe.wait(self.wait_for_replicas, _wait_ms(self.client))
+            written, confirmed = pipe.execute(raise_on_error=False)
+            if isinstance(written, BaseException):
+                raise written
+        self._check_confirmed(confirmed)
 
     def clear(self) -> None:
         """Delete the stored token (nothing happens when there is none).
@@ -198,6 +226,23 @@ class RedisTokenStore:
             )
         warnings.warn(f"the Redis lock {self.lock_key!r} {message}", RuntimeWarning, stacklevel=3)
 
+    def _check_confirmed(self, confirmed: Any) -> None:
+        """Warn when fewer replicas than asked confirmed a save (or WAIT failed)."""
+        wanted = self.wait_for_replicas
+        if isinstance(confirmed, int) and not isinstance(confirmed, bool) and confirmed >= wanted:
+            return
+        seen = (
+            f"{confirmed} of {wanted} replicas confirmed it"
+            if isinstance(confirmed, int)
+            else f"the replicas could not be asked ({type(confirmed).__name__})"
+        )
+        warnings.warn(
+            f"the token was saved to the Redis key {self.key!r} on the master, but {seen} "
+            "in time: should the master fail now, the replica promoted may not have it",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
     def _ttl_for(self, token: dict[str, Any]) -> int:
         if self.ttl is not None:
             return self.ttl
@@ -247,7 +292,16 @@ class _AsyncRedisStore:
         store = self._store
         data = encode_token(token)
         with store._translated("write"):
-            await self._client.set(store.key, data, ex=store._ttl_for(token))
+            if not store.wait_for_replicas:
+                await self._client.set(store.key, data, ex=store._ttl_for(token))
+                return
+            pipe = self._client.pipeline(transaction=False)
+            pipe.set(store.key, data, ex=store._ttl_for(token))
+            pipe.wait(store.wait_for_replicas, _wait_ms(self._client))
+            written, confirmed = await pipe.execute(raise_on_error=False)
+            if isinstance(written, BaseException):
+                raise written
+        store._check_confirmed(confirmed)
 
     def lock(self) -> AbstractAsyncContextManager[None]:
         return self._locked()
@@ -270,6 +324,34 @@ class _AsyncRedisStore:
                 await asyncio.shield(lock.release())
             except store._errors as exc:
                 store._warn_unreleased(exc)
+
+
+def _replicas_for(client: Any, given: int | None) -> int:
+    """How many replicas must confirm a save: ``given``, else 1 under Sentinel, else 0."""
+    from redis.cluster import RedisCluster
+    from redis.sentinel import SentinelConnectionPool
+
+    if given is None:
+        sentinel = isinstance(getattr(client, "connection_pool", None), SentinelConnectionPool)
+        return 1 if sentinel else 0
+    if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+        raise ValueError(f"wait_for_replicas must be a whole number >= 0, not {given!r}")
+    if given and isinstance(client, RedisCluster):
+        raise ValueError(
+            "wait_for_replicas is not supported with a RedisCluster client: WAIT would "
+            "not reach the master that holds the token"
+        )
+    return given
+
+
+def _wait_ms(client: Any) -> int:
+    """How long WAIT may block: ``REPLICA_WAIT_MS``, or half the client's socket timeout
+    when that is shorter (a read timing out would retry the save and wait again)."""
+    options = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    timeout = options.get("socket_timeout")
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        return max(1, min(REPLICA_WAIT_MS, int(timeout * 500)))
+    return REPLICA_WAIT_MS
 
 
 def lock_key_for(key: str) -> str:
