@@ -9,7 +9,8 @@ bounds the whole exchange, however slowly a server trickles it (``_deadline``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -77,10 +78,20 @@ def _too_large(response: httpx.Response) -> InvalidResponseError:
     )
 
 
-def _mark_unsent(exc: httpx.TransportError) -> None:
-    """Mark a transport failure: a connection never made means nothing was sent."""
-    unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-    mark_transport_failure(exc, sent=not unsent)
+#: How grantflow's own requests are sent: never following a redirect, the body streamed
+#: so its size and time can be bounded.
+_STREAMED: dict[str, Any] = {"follow_redirects": False, "stream": True}
+
+
+@contextmanager
+def _marking_unsent() -> Iterator[None]:
+    """Mark a failure to send: a connection never made means nothing was sent."""
+    try:
+        yield
+    except httpx.TransportError as exc:
+        unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+        mark_transport_failure(exc, sent=not unsent)
+        raise
 
 
 class _Body:
@@ -90,6 +101,7 @@ class _Body:
     def __init__(self, response: httpx.Response, deadline: Deadline) -> None:
         self._response = response
         self._deadline = deadline
+        deadline.start()  # the headers are in: the body is read within what is left
         self._chunks: list[bytes] = []
         self._size = 0
 
@@ -122,14 +134,8 @@ def send_wire(
     limit, the whole exchange within the read timeout."""
     request = _build(client, wire, step.options or {})
     with bounded(request) as deadline:
-        try:
-            response = client.send(
-                request, auth=wire.native_auth, follow_redirects=False, stream=True
-            )
-        except httpx.TransportError as exc:
-            _mark_unsent(exc)
-            raise
-        deadline.start()
+        with _marking_unsent():
+            response = client.send(request, auth=wire.native_auth, **_STREAMED)
         body = _Body(response, deadline)
         try:
             for chunk in response.iter_bytes():
@@ -146,14 +152,8 @@ async def asend_wire(
     """The async twin of :func:`send_wire`."""
     request = _build(client, wire, step.options or {})
     async with abounded(request) as deadline:
-        try:
-            response = await client.send(
-                request, auth=wire.native_auth, follow_redirects=False, stream=True
-            )
-        except httpx.TransportError as exc:
-            _mark_unsent(exc)
-            raise
-        deadline.start()
+        with _marking_unsent():
+            response = await client.send(request, auth=wire.native_auth, **_STREAMED)
         body = _Body(response, deadline)
         try:
             async for chunk in response.aiter_bytes():
