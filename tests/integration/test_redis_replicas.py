@@ -33,6 +33,10 @@ from ._redis_ha import (
     sentinel_options,
 )
 
+# Failovers and frozen replicas, timed by the wall clock: they take turns with the other
+# Sentinel tests in one pytest-xdist worker (test_redis_ha.py).
+pytestmark = pytest.mark.xdist_group("redis-ha")
+
 TOKEN = {"access_token": "at-1", "token_type": "Bearer", "refresh_token": "rt-1"}
 
 
