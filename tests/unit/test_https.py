@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from grantflow import InsecureTransportError
@@ -10,6 +12,8 @@ from grantflow._core._https import (
     check_secure_transport,
     insecure_transport_allowed,
     is_loopback_host,
+    origin,
+    through_url_cache,
 )
 
 # (url, allowed without the switch)
@@ -173,3 +177,40 @@ def test_request_headers_cannot_be_changed_after_building() -> None:
     request = HttpRequest("GET", "https://as.example/", {"Accept": "application/json"})
     with pytest.raises(TypeError):
         request.headers["Accept"] = "text/html"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://RS.example/a?x=1", ("https", "rs.example", 443)),
+        ("https://rs.example:443/b#f", ("https", "rs.example", 443)),
+        ("HTTP://rs.example", ("http", "rs.example", 80)),
+        ("http://127.0.0.1:8080/x", ("http", "127.0.0.1", 8080)),
+        ("https://user:pw@rs.example/p", ("https", "rs.example", 443)),
+    ],
+)
+def test_origin_is_scheme_host_and_port_with_the_default_filled_in(
+    url: str, expected: tuple[str, str, int]
+) -> None:
+    assert origin(url) == expected
+
+
+def test_the_url_cache_keeps_neither_a_query_nor_credentials() -> None:
+    seen: list[str] = []
+
+    @functools.lru_cache(maxsize=8)
+    def path_of(url: str) -> str:
+        seen.append(url)
+        return url
+
+    # Queries are cut before the cache: one computation for the path, never a query.
+    assert (
+        through_url_cache(path_of, "https://rs.example/p?api_key=s3cr3t") == "https://rs.example/p"
+    )
+    assert through_url_cache(path_of, "https://rs.example/p?other=1#f") == "https://rs.example/p"
+    assert seen == ["https://rs.example/p"]
+    # Credentials bypass the cache: computed every time, never stored.
+    for _ in range(2):
+        through_url_cache(path_of, "https://user:pw@rs.example/p")
+    assert seen[1:] == ["https://user:pw@rs.example/p"] * 2
+    assert path_of.cache_info().currsize == 1

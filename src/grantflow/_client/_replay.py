@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from .._core._challenge import is_invalid_token_challenge
 from .._core._http import HttpResponse
+from .._core._https import origin
 from .._core._token import OAuth2Token
 from .._flows._drive import Call, Flow
 from .._sources._source import TokenSource
@@ -34,11 +34,6 @@ def goes_to_replay(client: Client, status_code: int, headers: Mapping[str, str])
     return status_code == 401 or (client.dpop_key is not None and "DPoP-Nonce" in headers)
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
 def _refused(response: HttpResponse) -> bool:
     return response.status_code == 401 and is_invalid_token_challenge(
         response.header("www-authenticate") or ""
@@ -54,7 +49,7 @@ def _answers_nonce(
     nonce = note_resource_nonce(client, response.url or request_url, response)
     if nonce is None or not rewindable:
         return False
-    return not (response.url and _origin(response.url) != _origin(request_url))
+    return not (response.url and origin(response.url) != origin(request_url))
 
 
 def replay_after_401(
@@ -88,7 +83,7 @@ def replay_after_401(
         return replay
     if not client.retry_on_invalid_token or not _refused(response):
         return None
-    if response.url and _origin(response.url) != _origin(request_url):
+    if response.url and origin(response.url) != origin(request_url):
         return None
     access_token = str(sent.get("access_token") or "")
     if access_token and access_token == client.refused_after_replay:

@@ -29,6 +29,7 @@ from ._b64 import b64url
 from ._challenge import parse_challenges
 from ._frozen import Frozen
 from ._http import HttpRequest, HttpResponse
+from ._https import origin, through_url_cache
 from ._keys import ASYMMETRIC_ALGORITHMS, import_private_key
 
 __all__ = [
@@ -251,8 +252,7 @@ def _target_uri(url: str) -> str:
     """``htu``: the request URL without query and fragment (RFC 9449 §4.2)."""
     if not isinstance(url, str):
         raise ValueError("a DPoP proof needs an absolute http(s) URL")
-    # The query and fragment never count, so what is cached holds no query value.
-    return _target_of(url.partition("#")[0].partition("?")[0])
+    return through_url_cache(_target_of, url)
 
 
 @functools.lru_cache(maxsize=512)
@@ -342,33 +342,21 @@ class DPoPNonces:
         """The nonce to put in the next proof for ``url``, if its server gave one."""
         if not self._by_origin:
             return None  # the common case: no server asked for nonces
-        return self._by_origin.get(_origin(url))
+        return self._by_origin.get(origin(url))
 
     def update(self, url: str, response: HttpResponse) -> str | None:
         """Remember the ``DPoP-Nonce`` of ``response`` (to a request for ``url``), if any."""
         nonce = read_dpop_nonce(response)
         if nonce is not None:
-            origin = _origin(url)
-            self._by_origin.pop(origin, None)  # re-inserted last: the newest origin
-            self._by_origin[origin] = nonce
+            key = origin(url)
+            self._by_origin.pop(key, None)  # re-inserted last: the newest origin
+            self._by_origin[key] = nonce
             while len(self._by_origin) > self._maxsize:
                 try:
                     del self._by_origin[next(iter(self._by_origin))]
                 except (KeyError, RuntimeError, StopIteration):  # another thread got there
                     break
         return nonce
-
-
-@functools.lru_cache(maxsize=512)
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    default = {"https": 443, "http": 80}.get(scheme)
-    return scheme, parts.hostname or "", port if port is not None else default
 
 
 def add_proof(

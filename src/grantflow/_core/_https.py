@@ -10,14 +10,25 @@ whatever the scheme, before any loopback judgement.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ..errors import InsecureTransportError
 
-__all__ = ["check_secure_transport", "insecure_transport_allowed", "is_loopback_host"]
+__all__ = [
+    "check_secure_transport",
+    "insecure_transport_allowed",
+    "is_loopback_host",
+    "origin",
+    "through_url_cache",
+]
+
+T = TypeVar("T")
 
 # What urlsplit strips from both ends (WHATWG "C0 control or space").
 _EDGE = "".join(map(chr, range(0x21)))
@@ -82,3 +93,31 @@ def check_secure_transport(url: str, *, allow_insecure: bool | None = None) -> N
         description=f"OAuth 2.0 requires https; refusing {where} (set "
         "GRANTFLOW_INSECURE_TRANSPORT=1 to allow it during development)"
     )
+
+
+def through_url_cache(cached: Callable[[str], T], url: str) -> T:
+    """``cached(url)`` for a function of a URL's scheme, authority and path, memoised by
+    ``functools.lru_cache``: the query and fragment are cut first, and a URL holding
+    credentials bypasses the cache, so no secret a URL may carry is kept there."""
+    base = url.partition("#")[0].partition("?")[0]
+    if "@" in base:
+        return cached.__wrapped__(base)  # type: ignore[attr-defined, no-any-return]
+    return cached(base)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The origin of ``url`` (RFC 6454 §4): lower-case scheme and host, and the port with
+    the scheme's default filled in."""
+    return through_url_cache(_origin_of, url)
+
+
+@functools.lru_cache(maxsize=512)
+def _origin_of(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"https": 443, "http": 80}.get(scheme)
+    return scheme, parts.hostname or "", port if port is not None else default
