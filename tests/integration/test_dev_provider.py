@@ -16,9 +16,9 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
 from grantflow._cli._dev_provider import describe
+from grantflow._core._id_token import compute_token_hash
 from grantflow.testing import ClientInfo, DevProvider, main
 from grantflow.testing._config import parse_client
-from grantflow.testing._keys import half_hash
 from grantflow.testing._state import AccessToken, Store
 
 from ._devprovider import (
@@ -148,7 +148,7 @@ def test_id_token_verifies_with_the_jwks_and_carries_nonce_and_at_hash(op: DevPr
     assert claims["nonce"] == "n-0123456789abcdef"
     assert claims["exp"] - claims["iat"] == 3600
     assert "auth_time" not in claims
-    assert claims["at_hash"] == half_hash(tokens["access_token"], "RS256")
+    assert claims["at_hash"] == compute_token_hash(tokens["access_token"], "RS256")
 
 
 def test_max_age_puts_auth_time_in_the_id_token(op: DevProvider) -> None:

@@ -22,8 +22,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 from joserfc.jws import JWSRegistry
-from joserfc.util import urlsafe_b64encode
 
+from .._core._b64 import b64url
 from .._core._dpop import DPOP_NONCE_HEADER, PROOF_TYPE, USE_DPOP_NONCE, compute_ath
 from ..errors import OAuthError
 from ._config import Client
@@ -77,7 +77,7 @@ def current_nonce(ctx: Context, *, windows_ago: int = 0) -> str:
     """The nonce of the current time window (RFC 9449 §8): unguessable, changes by itself."""
     window = ctx.store.now() // NONCE_WINDOW - windows_ago
     digest = hmac.new(ctx.dpop_secret, str(window).encode(), hashlib.sha256).digest()
-    return urlsafe_b64encode(digest).decode("ascii")
+    return b64url(digest).decode("ascii")
 
 
 def _same_uri(htu: object, url: str) -> bool:

@@ -7,15 +7,13 @@ with RFC 8707 resource indicators.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from .._core._dpop import DPOP_NONCE_HEADER
+from .._core._pkce import create_code_challenge, is_valid_code_verifier
 from ._client_auth import assertion_problem, authenticate_client, verify_client_jwt
 from ._config import (
     API_SCOPES,
@@ -38,7 +36,6 @@ from ._tokens import access_token_response, issue_access_token, issue_tokens
 
 __all__ = ["token_endpoint"]
 
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 Grant = Callable[[Context, Client, Request], dict[str, Any]]
 
 
@@ -131,11 +128,9 @@ def _check_pkce(challenge: str | None, verifier: str | None) -> None:
         if verifier is not None:
             raise oauth_error("invalid_grant", "PKCE verification failed (no code_challenge)")
         return
-    if verifier is None or not _VERIFIER.match(verifier):
+    if verifier is None or not is_valid_code_verifier(verifier):
         raise oauth_error("invalid_grant", "PKCE verification failed")
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    if not hmac.compare_digest(expected, challenge):
+    if not hmac.compare_digest(create_code_challenge(verifier, "S256"), challenge):
         raise oauth_error("invalid_grant", "PKCE verification failed")
 
 

@@ -8,7 +8,6 @@ client assertions with them.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import tempfile
@@ -24,7 +23,6 @@ __all__ = [
     "HMAC_ALGS",
     "ProviderKeys",
     "generate_client_keys",
-    "half_hash",
     "verify_jwt",
     "write_client_key_files",
     "write_private",
@@ -34,17 +32,6 @@ HMAC_ALGS = frozenset({"HS256", "HS384", "HS512"})
 RSA_ALGS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 EC_ALGS = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 ASYMMETRIC_ALGS = RSA_ALGS | frozenset(EC_ALGS)
-_HASHES = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
-
-
-def half_hash(value: str, alg: str) -> str:
-    """The ``at_hash`` / ``c_hash`` of a value (OpenID Connect Core §3.1.3.6, §3.3.2.11).
-
-    The left half of the hash (the one of the ID token's ``alg``) of the ASCII value,
-    base64url-encoded without padding.
-    """
-    digest = _HASHES.get(alg[-3:], hashlib.sha256)(value.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
 class ProviderKeys:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from .._core._id_token import compute_token_hash
 from ._config import (
     ACCESS_TOKEN_TTL,
     CLAIMS_BY_SCOPE,
@@ -16,7 +17,6 @@ from ._config import (
     ResourceServer,
 )
 from ._context import Context
-from ._keys import half_hash
 from ._state import AccessToken, Authorization, RefreshToken, new_handle
 
 __all__ = [
@@ -177,5 +177,5 @@ def issue_id_token(
     if "amr" in requested:
         claims["amr"] = ["pwd"]
     if access_token is not None:
-        claims["at_hash"] = half_hash(access_token, client.id_token_alg)
+        claims["at_hash"] = compute_token_hash(access_token, client.id_token_alg)
     return ctx.keys.sign(claims, client.id_token_alg, secret=client.client_secret)
