@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -25,7 +26,7 @@ from joserfc.jwk import JWKRegistry
 
 from grantflow.testing import DevProvider
 
-__all__ = ["CALLBACK", "ProtectedAPI", "follow", "protected_api"]
+__all__ = ["CALLBACK", "ProtectedAPI", "follow", "protected_api", "write_service_account"]
 
 #: The redirect URI every web client of the development provider registers.
 CALLBACK = "http://127.0.0.1:8080/cb"
@@ -147,3 +148,21 @@ def protected_api(op: DevProvider) -> Iterator[ProtectedAPI]:
     finally:
         api._server.shutdown()
         api._server.server_close()
+
+
+def write_service_account(op: DevProvider, directory: Path) -> Path:
+    """A service-account file (the fields README shows) for the provider's
+    ``private_key_jwt`` client, written in ``directory``."""
+    account = directory / "service-account.json"
+    account.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "client_email": "client-private-jwt",
+                "private_key": op.files["private_key_jwt_pem"].read_text(),
+                "private_key_id": "client-rsa-1",
+                "token_uri": op.metadata["token_endpoint"],
+            }
+        )
+    )
+    return account

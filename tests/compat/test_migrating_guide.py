@@ -8,7 +8,6 @@ holding the names the guide says stand for your own values; the *Before* blocks
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 import grantflow
 from grantflow.testing import DevProvider
 
-from ._support import CALLBACK, ProtectedAPI, follow
+from ._support import CALLBACK, ProtectedAPI, follow, write_service_account
 
 GUIDE = Path(__file__).parents[2] / "docs" / "migrating.md"
 README = Path(__file__).parents[2] / "README.md"
@@ -45,18 +44,7 @@ def test_before_snippets_are_python(code: str) -> None:
 
 @pytest.fixture
 def namespace(op: DevProvider, api: ProtectedAPI, tmp_path: Path) -> dict[str, Any]:
-    account = tmp_path / "service-account.json"
-    account.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "client_email": "client-private-jwt",
-                "private_key": op.files["private_key_jwt_pem"].read_text(),
-                "private_key_id": "client-rsa-1",
-                "token_uri": op.metadata["token_endpoint"],
-            }
-        )
-    )
+    account = write_service_account(op, tmp_path)
     names: dict[str, Any] = {name: getattr(grantflow, name) for name in grantflow.__all__}
     names.update(
         client_id="client-basic",

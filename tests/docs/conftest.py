@@ -7,14 +7,13 @@ development provider's, as ``tests/compat`` does for the migration guide.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from compat._fixtures import api, clean_environment, op
-from compat._support import CALLBACK, ProtectedAPI, follow
+from compat._support import CALLBACK, ProtectedAPI, follow, write_service_account
 
 from grantflow.testing import DevProvider
 
@@ -33,18 +32,7 @@ def page_namespace(
     op: DevProvider, api: ProtectedAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:
     """The names the guides say stand for your own values, bound to the provider's."""
-    account = tmp_path / "service-account.json"
-    account.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "client_email": "client-private-jwt",
-                "private_key": op.files["private_key_jwt_pem"].read_text(),
-                "private_key_id": "client-rsa-1",
-                "token_uri": op.metadata["token_endpoint"],
-            }
-        )
-    )
+    account = write_service_account(op, tmp_path)
     monkeypatch.chdir(tmp_path)
     return {
         "__name__": "__docs__",
