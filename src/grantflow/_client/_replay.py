@@ -10,6 +10,7 @@ sends what it is told (``resend(token)``, a sync or async callable of the driver
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +29,16 @@ if TYPE_CHECKING:
 __all__ = ["goes_to_replay", "replay_after_401"]
 
 
-def goes_to_replay(client: Client, status_code: int, headers: Mapping[str, str]) -> bool:
+def goes_to_replay(
+    client: Client,
+    status_code: int,
+    headers: Mapping[str, str],
+    contains: Callable[[Any, str], bool] = operator.contains,
+) -> bool:
     """The drivers' test of every resource response: only a 401, or a DPoP nonce the
-    server sent (RFC 9449 §9), goes to :func:`replay_after_401`."""
-    return status_code == 401 or (client.dpop_key is not None and "DPoP-Nonce" in headers)
+    server sent (RFC 9449 §9), goes to :func:`replay_after_401`. ``contains`` is the
+    transport's fastest header test (``headers`` holds a name, case-insensitively)."""
+    return status_code == 401 or (client.dpop_key is not None and contains(headers, "DPoP-Nonce"))
 
 
 def _refused(response: HttpResponse) -> bool:

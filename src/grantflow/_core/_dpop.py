@@ -10,26 +10,22 @@ flow decides to retry once.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 
 from ..errors import InvalidResponseError, UnsupportedTokenTypeError
-from ._assertion import new_jti
 from ._b64 import b64url
 from ._challenge import parse_challenges
+from ._dpop_claims import NONCE, compute_ath, signing_input
 from ._frozen import Frozen
 from ._http import HttpRequest, HttpResponse
-from ._https import origin, through_url_cache
+from ._https import origin
 from ._keys import ASYMMETRIC_ALGORITHMS, import_private_key
 
 __all__ = [
@@ -60,8 +56,6 @@ USE_DPOP_NONCE = "use_dpop_nonce"
 
 _REGISTRY = JWSRegistry(algorithms=list(ASYMMETRIC_ALGORITHMS))
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-#: A JSON string literal for ``str``, as ``_ENCODER`` writes it (C when available).
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 # RFC 7638 §3.2: the required members of each key type, the only ones a thumbprint
 # hashes; the proof's jwk header carries exactly these, so it never holds a private part.
@@ -83,11 +77,6 @@ _GENERATORS: dict[str, Callable[[], Key]] = {
     "Ed25519": lambda: OKPKey.generate_key("Ed25519", private=True),
     "Ed448": lambda: OKPKey.generate_key("Ed448", private=True),
 }
-
-# RFC 9110 §9.1: a method is a token.
-_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# RFC 9449 §8.1: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
-_NONCE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 class DPoPKey(Frozen):
@@ -112,12 +101,22 @@ class DPoPKey(Frozen):
         TypeError: ``private_key`` is of an unsupported type.
     """
 
-    __slots__ = ("_algorithm", "_header", "_key", "_now", "_public_jwk", "alg", "thumbprint")
+    __slots__ = (
+        "_algorithm",
+        "_ath_memo",
+        "_key",
+        "_now",
+        "_public_jwk",
+        "_signing_prefix",
+        "alg",
+        "thumbprint",
+    )
     alg: str
     thumbprint: str
     _key: Key
     _algorithm: Any
-    _header: bytes
+    _signing_prefix: bytes
+    _ath_memo: tuple[str | None, str]
     _public_jwk: Mapping[str, str]
     _now: Callable[[], float]
 
@@ -140,7 +139,8 @@ class DPoPKey(Frozen):
             thumbprint=key.thumbprint(),
             _key=key,
             _algorithm=_REGISTRY.get_alg(chosen),
-            _header=b64url(_ENCODER.encode(header).encode("utf-8")),
+            _signing_prefix=b64url(_ENCODER.encode(header).encode("utf-8")) + b".",
+            _ath_memo=(None, ""),
             _public_jwk=public,
             _now=now if now is not None else time.time,
         )
@@ -196,20 +196,17 @@ class DPoPKey(Frozen):
                 ``access_token`` is empty or not ASCII, or ``nonce`` has characters
                 RFC 9449 §8.1 does not allow.
         """
-        # The claims' JSON is written out: jti, htm, ath and nonce are checked to hold
-        # no character JSON escapes, htu goes through the JSON encoder's own C escaping
-        # (this runs on every resource request).
-        claims = (
-            f'{{"jti":"{new_jti()}","htm":"{_method(method)}",'
-            f'"htu":{_encode_string(_target_uri(url))},"iat":{int(self._now())}'
-        )
+        ath = None
         if access_token is not None:
-            claims += f',"ath":"{compute_ath(access_token)}"'
-        if nonce is not None:
-            claims += f',"nonce":"{_checked_nonce(nonce)}"'
-        signing_input = self._header + b"." + b64url((claims + "}").encode("utf-8"))
-        signature = self._algorithm.sign(signing_input, self._key)
-        return (signing_input + b"." + b64url(signature)).decode("ascii")
+            # A client sends one token many times: its hash is kept with the key, for the
+            # last token only (the key's holder holds that token anyway).
+            last_token, ath = self._ath_memo
+            if access_token != last_token:
+                ath = compute_ath(access_token)
+                object.__setattr__(self, "_ath_memo", (access_token, ath))
+        signed = signing_input(self._signing_prefix, method, url, ath, nonce, int(self._now()))
+        signature = self._algorithm.sign(signed, self._key)
+        return b".".join((signed, b64url(signature))).decode("ascii")
 
     def __repr__(self) -> str:
         return f"DPoPKey(alg={self.alg!r}, thumbprint={self.thumbprint!r})"
@@ -233,46 +230,6 @@ class DPoPKey(Frozen):
         return (DPoPKey, (self.private_jwk(), self.alg))
 
 
-def compute_ath(access_token: str) -> str:
-    """The ``ath`` claim: base64url of the SHA-256 of the access token (RFC 9449 §4.2)."""
-    if not isinstance(access_token, str) or not access_token or not access_token.isascii():
-        raise ValueError("a DPoP proof for a resource request needs a non-empty ASCII access token")
-    digest = hashlib.sha256(access_token.encode("ascii")).digest()
-    return b64url(digest).decode("ascii")
-
-
-def _method(method: str) -> str:
-    if not isinstance(method, str) or not _METHOD.fullmatch(method):
-        raise ValueError("a DPoP proof needs the request's HTTP method")
-    # requests and httpx send the method upper-cased; htm must equal what is sent.
-    return method.upper()
-
-
-def _target_uri(url: str) -> str:
-    """``htu``: the request URL without query and fragment (RFC 9449 §4.2)."""
-    if not isinstance(url, str):
-        raise ValueError("a DPoP proof needs an absolute http(s) URL")
-    return through_url_cache(_target_of, url)
-
-
-@functools.lru_cache(maxsize=512)
-def _target_of(url: str) -> str:
-    """``htu`` of a URL without query and fragment (a client calls few distinct ones)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ValueError("a DPoP proof needs an absolute http(s) URL")
-    # Credentials in the URL never reach the server as part of the URI it sees.
-    netloc = parts.netloc.rpartition("@")[2]
-    # An empty path is "/" (RFC 3986 §6.2.3), which is what the server sees requested.
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
-
-
-def _checked_nonce(nonce: str) -> str:
-    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
-        raise ValueError("a DPoP nonce is one or more printable characters without '\"' or '\\'")
-    return nonce
-
-
 def read_dpop_nonce(response: HttpResponse) -> str | None:
     """The response's ``DPoP-Nonce``, or None; a malformed one is an error (RFC 9449 §8.1).
 
@@ -282,7 +239,7 @@ def read_dpop_nonce(response: HttpResponse) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if not _NONCE.fullmatch(value):
+    if not NONCE.fullmatch(value):
         raise InvalidResponseError(
             description="the server's DPoP-Nonce header is not a valid nonce (RFC 9449 §8.1)",
             status_code=response.status_code,

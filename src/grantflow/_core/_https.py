@@ -14,7 +14,7 @@ import functools
 import ipaddress
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -95,14 +95,15 @@ def check_secure_transport(url: str, *, allow_insecure: bool | None = None) -> N
     )
 
 
-def through_url_cache(cached: Callable[[str], T], url: str) -> T:
-    """``cached(url)`` for a function of a URL's scheme, authority and path, memoised by
-    ``functools.lru_cache``: the query and fragment are cut first, and a URL holding
+def through_url_cache(cached: Callable[..., T], url: str, *args: Hashable) -> T:
+    """``cached(url, ...)`` for a function of a URL's scheme, authority and path, memoised
+    by ``functools.lru_cache``: the query and fragment are cut first, and a URL holding
     credentials bypasses the cache, so no secret a URL may carry is kept there."""
-    base = url.partition("#")[0].partition("?")[0]
-    if "@" in base:
-        return cached.__wrapped__(base)  # type: ignore[attr-defined, no-any-return]
-    return cached(base)
+    if "?" in url or "#" in url:
+        url = url.partition("#")[0].partition("?")[0]
+    if "@" in url:
+        return cached.__wrapped__(url, *args)  # type: ignore[attr-defined, no-any-return]
+    return cached(url, *args)
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

@@ -15,7 +15,7 @@ from .._client._twins import with_sections
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from ..errors import MissingTokenError
-from ._retry import ARMED, Snapshot, armed_request, replay
+from ._retry import ARMED, Snapshot, armed_request, has_header, replay
 
 if TYPE_CHECKING:
     from ._session import OAuth2Session
@@ -36,6 +36,7 @@ class OAuth2Auth(TokenAuth, AuthBase):
     """
 
     client: OAuth2Session | None
+    _contains = staticmethod(has_header)
     #: Whether the response hook replays (an auth a session uses only arms requests).
     _replay_by_hook = True
 
@@ -86,7 +87,7 @@ class OAuth2Auth(TokenAuth, AuthBase):
         if fast:
             value = r.headers["Authorization"] = self._headers.value(token)
             if value[0] == "D":  # "DPoP ...": a proof goes with it (RFC 9449 §7.1)
-                self._add_proof(r, token)
+                r.headers["DPoP"] = self._proof(r.method or "", r.url or "", token)
         else:
             self._apply(r, token)
         return r

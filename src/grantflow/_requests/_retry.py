@@ -23,7 +23,18 @@ if TYPE_CHECKING:
     from .._sources._source import TokenSource
     from ._session import OAuth2Session
 
-__all__ = ["ARMED", "Snapshot", "armed_request", "replay"]
+__all__ = ["ARMED", "Snapshot", "armed_request", "has_header", "replay"]
+
+
+def has_header(headers: Any, name: str) -> bool:
+    """``name in headers``, case-insensitively. requests' ``CaseInsensitiveDict`` keeps its
+    keys lower-cased in ``_store``: one dict look-up there, where ``in`` on the mapping
+    raises and catches a ``KeyError`` for every absent name (this runs on every response
+    of a DPoP session)."""
+    store = getattr(headers, "_store", None)
+    if isinstance(store, dict):
+        return name.lower() in store
+    return name in headers
 
 
 class Snapshot(Frozen):

@@ -19,7 +19,7 @@ from .._core._token import OAuth2Token
 from .._flows._drive import Flow, Send, run
 from ._auth import OAuth2Auth
 from ._redact import redact_exception
-from ._retry import armed_request, replay
+from ._retry import armed_request, has_header, replay
 from ._sender import is_requests_auth, send_wire
 
 __all__ = ["REQUEST_OPTIONS", "SESSION_ATTRIBUTES", "OAuth2Session", "split_request_options"]
@@ -207,7 +207,7 @@ class OAuth2Session(OAuthMethods, requests.Session):
         redacted: requests.RequestException | None = None
         try:
             response = super().request(method, url, auth=auth, **kwargs)
-            if goes_to_replay(self._client, response.status_code, response.headers):
+            if goes_to_replay(self._client, response.status_code, response.headers, has_header):
                 response = self._replay(response, kwargs)
             return response
         except requests.RequestException as exc:
