@@ -2,8 +2,9 @@
 
 A DPoP-bound access token is worthless without the private key it was bound to: each
 request carries a fresh proof, a JWT signed with that key naming the method and URL
-(§4). The key is parsed once and its JOSE header encoded once, so a proof costs one
-signature plus the encoding of five claims. Servers may demand a nonce they choose
+(§4). The key is parsed once and its JOSE header encoded once, and the claims are
+joined from runs encoded ahead (``_dpop_claims``), so a proof costs one signature and
+little else. Servers may demand a nonce they choose
 (§8, §9): the helpers below read it and recognise the ``use_dpop_nonce`` challenge; the
 flow decides to retry once.
 """
