@@ -30,6 +30,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 from bench_client_assertion import _b64, _es256_signer, measure
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -108,10 +109,57 @@ class _ConstantSignature:
         return self._signature
 
 
-def session_cases() -> tuple[Callable[[], object], dict[str, dict[str, Callable[[], object]]]]:
-    """The proof alone, and per driver a GET with a Bearer token, with a DPoP token, and
-    with a DPoP token whose signature is a constant."""
+class _MadeAhead(DPoPKey):
+    """A key whose every proof is one made ahead: a session's own DPoP work, no proof's."""
+
+    __slots__ = ("_made",)
+    _made: str
+
+    def proof(
+        self, method: str, url: str, access_token: str | None = None, nonce: str | None = None
+    ) -> str:
+        return self._made
+
+
+def _bare_auths(made: str) -> tuple[object, ...]:
+    """The transports' own cost of a DPoP request: a minimal requests auth and httpx
+    auth that put a Bearer header, or a DPoP header and a proof made ahead and look for
+    a DPoP-Nonce in the response, as any DPoP client must."""
     import httpx
+
+    from grantflow._requests._retry import has_header
+
+    def bearer(r: Any) -> Any:
+        r.headers["Authorization"] = "Bearer " + ACCESS_TOKEN
+        return r
+
+    def dpop(r: Any) -> Any:
+        r.headers["Authorization"] = "DPoP " + ACCESS_TOKEN
+        r.headers["DPoP"] = made
+        return r
+
+    class HttpxBearer(httpx.Auth):
+        def auth_flow(self, request: httpx.Request) -> Any:
+            request.headers["Authorization"] = "Bearer " + ACCESS_TOKEN
+            yield request
+
+    class HttpxDPoP(httpx.Auth):
+        def auth_flow(self, request: httpx.Request) -> Any:
+            request.headers["Authorization"] = "DPoP " + ACCESS_TOKEN
+            request.headers["DPoP"] = made
+            response = yield request
+            _ = "DPoP-Nonce" in response.headers
+
+    return bearer, dpop, has_header, HttpxBearer(), HttpxDPoP()
+
+
+def session_cases() -> tuple[Callable[[], object], dict[str, dict[str, Callable[[], object]]]]:
+    """The proof alone, and per driver a GET with a Bearer token, with a DPoP token,
+    with a DPoP token whose signature is a constant, with a DPoP token whose proof is
+    made ahead, and the same GET through the bare transport with a minimal Bearer and
+    DPoP auth."""
+    import httpx
+    import requests
     from bench_request_overhead import mounted
 
     from grantflow import OAuth2Session
@@ -121,29 +169,43 @@ def session_cases() -> tuple[Callable[[], object], dict[str, dict[str, Callable[
     unsigned = DPoPKey.generate()
     # DPoPKey is read-only to its users; the benchmark swaps the algorithm underneath.
     object.__setattr__(unsigned, "_algorithm", _ConstantSignature(bytes(64)))
+    api = "https://api.example/resource"
+    ahead = _MadeAhead(key.private_jwk())
+    object.__setattr__(ahead, "_made", key.proof("GET", api, access_token=ACCESS_TOKEN))
     expires_at = int(time.time()) + 86_400
     bearer = {"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_at": expires_at}
     bound = {**bearer, "token_type": "DPoP"}
-    api = "https://api.example/resource"
+    bare_bearer, bare_dpop, has_header, httpx_bearer, httpx_dpop = _bare_auths(ahead._made)
 
     def ok(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200)
 
     transport = httpx.MockTransport(ok)
+    plain = mounted(requests.Session())
+    plain_httpx = httpx.Client(transport=transport)
+
+    def session(**kwargs: Any) -> Callable[[], object]:
+        return _getter(mounted(OAuth2Session("c", "s", **kwargs)), api)
+
+    def client(**kwargs: Any) -> Callable[[], object]:
+        return _getter(OAuth2Client("c", "s", transport=transport, **kwargs), api)
+
     drivers: dict[str, dict[str, Callable[[], object]]] = {
         "requests OAuth2Session": {
-            "bearer": _getter(mounted(OAuth2Session("c", "s", token=bearer)), api),
-            "dpop": _getter(mounted(OAuth2Session("c", "s", token=bound, dpop=key)), api),
-            "unsigned": _getter(mounted(OAuth2Session("c", "s", token=bound, dpop=unsigned)), api),
+            "bearer": session(token=bearer),
+            "dpop": session(token=bound, dpop=key),
+            "unsigned": session(token=bound, dpop=unsigned),
+            "ahead": session(token=bound, dpop=ahead),
+            "bare bearer": lambda: plain.get(api, auth=bare_bearer),
+            "bare dpop": lambda: has_header(plain.get(api, auth=bare_dpop).headers, "DPoP-Nonce"),
         },
         "httpx OAuth2Client": {
-            "bearer": _getter(OAuth2Client("c", "s", token=bearer, transport=transport), api),
-            "dpop": _getter(
-                OAuth2Client("c", "s", token=bound, dpop=key, transport=transport), api
-            ),
-            "unsigned": _getter(
-                OAuth2Client("c", "s", token=bound, dpop=unsigned, transport=transport), api
-            ),
+            "bearer": client(token=bearer),
+            "dpop": client(token=bound, dpop=key),
+            "unsigned": client(token=bound, dpop=unsigned),
+            "ahead": client(token=bound, dpop=ahead),
+            "bare bearer": lambda: plain_httpx.get(api, auth=httpx_bearer),
+            "bare dpop": lambda: plain_httpx.get(api, auth=httpx_dpop),
         },
     }
     return (lambda: key.proof("GET", api, access_token=ACCESS_TOKEN)), drivers
@@ -154,10 +216,16 @@ def _getter(client: object, url: str) -> Callable[[], object]:
     return lambda: get(url)
 
 
+def _gap(rows: dict[str, list[float]], low: str, high: str) -> float:
+    """The median over rounds of row ``high`` minus row ``low``."""
+    return statistics.median(h - lo for lo, h in zip(rows[low], rows[high], strict=True))
+
+
 def main_sessions(rounds: int, number: int) -> None:
     from bench_request_overhead import instructions
 
     proof, drivers = session_cases()
+    parts: dict[str, tuple[float, float, float]] = {}
     print(f"\nMedians of {rounds} interleaved rounds of {number} GETs (in-process transports):\n")
     print(
         "| driver | Bearer µs | DPoP µs | DPoP, constant signature µs | proof alone µs "
@@ -176,12 +244,27 @@ def main_sessions(rounds: int, number: int) -> None:
         first_way = statistics.median(d - b - p for b, d, _, p in per_round)
         beyond = statistics.median(u - b for b, _, u, _ in per_round)
         signature = statistics.median(d - u for _, d, u, _ in per_round)
+        transport = _gap(rows, "bare bearer", "bare dpop")
+        glue = _gap(rows, "bearer", "ahead")
+        work = _gap(rows, "ahead", "unsigned")
+        parts[label] = (transport, glue - transport, work)
         medians = {name: statistics.median(values) for name, values in rows.items()}
         print(
             f"| {label} | {medians['bearer']:.1f} | {medians['dpop']:.1f} | "
             f"{medians['unsigned']:.1f} | {medians['proof']:.1f} | {first_way:+.1f} | "
             f"{beyond:+.1f} | {signature:.1f} |"
         )
+    print(
+        "\nBeyond the signature, in parts: the transport's own (a minimal auth putting a "
+        "DPoP header and a proof made ahead, and looking for DPoP-Nonce, minus one putting "
+        "a Bearer header), the session's other DPoP work (a session whose proofs are made "
+        "ahead, minus Bearer, minus the transport's own), and making the proof (constant "
+        "signature minus made ahead):\n"
+    )
+    print("| driver | transport's own µs | session's other work µs | making the proof µs |")
+    print("|---|---:|---:|---:|")
+    for label, (transport, glue, work) in parts.items():
+        print(f"| {label} | {transport:+.1f} | {glue:+.1f} | {work:+.1f} |")
     print("\nBytecode instructions per GET (the same on any machine; C code not counted):\n")
     print("| driver | Bearer | DPoP, constant signature | beyond the signature |")
     print("|---|---:|---:|---:|")

@@ -15,4 +15,5 @@ _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 def b64url(data: bytes) -> bytes:
     """``data`` in base64url, without ``=`` padding."""
-    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URL_SAFE)
+    # "=" appears in base64 only as padding: translate drops it in the same pass.
+    return binascii.b2a_base64(data, newline=False).translate(_URL_SAFE, b"=")

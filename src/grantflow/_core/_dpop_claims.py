@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -42,18 +41,17 @@ _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 _JTI_BYTES = 24
 _JTI_RUN = 56
 _BATCH = 128
-_BATCH_END = _JTI_RUN * _BATCH
 
 
-def _jti_batch() -> tuple[bytes, Callable[[], int]]:
-    """A batch of :data:`_BATCH` encoded ``"jti":"…"} `` runs, and the counter handing
-    out their offsets: one ``os.urandom`` and two base64url encodings serve a batch,
-    where one proof on every request would otherwise make a system call and two
-    encodings of its own."""
+def _jti_batch() -> list[bytes]:
+    """:data:`_BATCH` encoded ``"jti":"…"} `` runs: one ``os.urandom`` and two base64url
+    encodings serve a batch, where one proof on every request would otherwise make a
+    system call and two encodings of its own."""
     ids = b64url(os.urandom(_JTI_BYTES * _BATCH))
     width = len(ids) // _BATCH
     runs = b'"} "jti":"'.join(ids[i : i + width] for i in range(0, len(ids), width))
-    return b64url(b'"jti":"' + runs + b'"} '), itertools.count(0, _JTI_RUN).__next__
+    encoded = b64url(b'"jti":"' + runs + b'"} ')
+    return [encoded[i : i + _JTI_RUN] for i in range(0, len(encoded), _JTI_RUN)]
 
 
 def _renew_jti_batch() -> None:
@@ -101,15 +99,15 @@ def signing_input(
         data = f'"iat":{issued_at},'.encode("ascii")
         iat = b64url(data + b" " * (-len(data) % 3))
         _iat_run = (issued_at, iat)
-    # A batch's counter steps atomically, so two threads never take the same jti; a
-    # spent batch is replaced (two threads may both replace it, each then takes from
-    # the one it made).
-    runs, take = _jti_runs
-    start = take()
-    if start >= _BATCH_END:
-        _jti_runs = (runs, take) = _jti_batch()
-        start = take()
-    return b"".join((header, fixed, iat, runs[start : start + _JTI_RUN]))
+    # list.pop is atomic, so two threads never take the same jti; a spent batch is
+    # replaced (two threads may both replace it, each taking from the one it made).
+    try:
+        jti = _jti_runs.pop()
+    except IndexError:
+        batch = _jti_batch()
+        jti = batch.pop()
+        _jti_runs = batch
+    return b"".join((header, fixed, iat, jti))
 
 
 @functools.lru_cache(maxsize=512)
