@@ -97,6 +97,7 @@ def main() -> None:
     for label, value in medians.items():
         print(f"| {label} | {value:.1f} | {value / base:.2f}x |")
     main_sessions(rounds, number // 3)
+    main_first_touch(rounds, number // 3)
 
 
 class _ConstantSignature:
@@ -118,6 +119,23 @@ class _MadeAhead(DPoPKey):
     def proof(
         self, method: str, url: str, access_token: str | None = None, nonce: str | None = None
     ) -> str:
+        return self._made
+
+
+class _Repeating(_MadeAhead):
+    """A key that makes ``times`` proofs with a constant-signature key for each request
+    and sends one made ahead: what each further proof in the same request costs."""
+
+    __slots__ = ("_unsigned", "times")
+    _unsigned: DPoPKey
+    times: int
+
+    def proof(
+        self, method: str, url: str, access_token: str | None = None, nonce: str | None = None
+    ) -> str:
+        make = self._unsigned.proof
+        for _ in range(self.times):
+            make(method, url, access_token, nonce)
         return self._made
 
 
@@ -271,6 +289,41 @@ def main_sessions(rounds: int, number: int) -> None:
     for label, calls in drivers.items():
         bearer, unsigned = instructions(calls["bearer"]), instructions(calls["unsigned"])
         print(f"| {label} | {bearer:,} | {unsigned:,} | {unsigned - bearer:+,} |")
+
+
+def main_first_touch(rounds: int, number: int) -> None:
+    """A requests GET whose auth makes 0, 1, 2, 4 or 8 constant-signature proofs: the
+    first proof in a request costs more than each further one, which finds the CPU
+    caches warm."""
+    import requests
+    from bench_request_overhead import mounted
+
+    from grantflow import OAuth2Session
+
+    key = DPoPKey.generate()
+    unsigned = DPoPKey.generate()
+    object.__setattr__(unsigned, "_algorithm", _ConstantSignature(bytes(64)))
+    api = "https://api.example/resource"
+    repeating = _Repeating(key.private_jwk())
+    object.__setattr__(repeating, "_made", key.proof("GET", api, access_token=ACCESS_TOKEN))
+    object.__setattr__(repeating, "_unsigned", unsigned)
+    token = {"access_token": ACCESS_TOKEN, "token_type": "DPoP", "expires_at": 2**40}
+    session: requests.Session = mounted(OAuth2Session("c", "s", token=token, dpop=repeating))
+    counts = (0, 1, 2, 4, 8)
+    rows: dict[int, list[float]] = {n: [] for n in counts}
+    for _ in range(rounds):
+        for n in counts:
+            object.__setattr__(repeating, "times", n)
+            rows[n].append(measure(lambda: session.get(api), number, 1))
+    print(
+        f"\nA requests GET whose auth makes n constant-signature proofs (medians of {rounds} "
+        f"interleaved rounds of {number} GETs), against n = 0:\n"
+    )
+    print("| proofs per request | added µs | added per proof µs |")
+    print("|---:|---:|---:|")
+    for n in counts[1:]:
+        added = _gap({"0": rows[0], "n": rows[n]}, "0", "n")
+        print(f"| {n} | {added:+.1f} | {added / n:.1f} |")
 
 
 if __name__ == "__main__":
