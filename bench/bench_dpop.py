@@ -42,6 +42,7 @@ from grantflow import DPoPKey
 
 URL = "https://as.example/oauth/token?ignored=1"
 HTU = "https://as.example/oauth/token"
+API = "https://api.example/resource"
 ACCESS_TOKEN = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"
 BASE = "joserfc jwt.encode, prepared registry"
 
@@ -139,6 +140,16 @@ class _Repeating(_MadeAhead):
         return self._made
 
 
+def _prepared_keys() -> tuple[DPoPKey, DPoPKey, str]:
+    """An ES256 key, a key whose signature is a constant, and a proof made ahead for a
+    resource request to :data:`API`."""
+    key = DPoPKey.generate()
+    unsigned = DPoPKey.generate()
+    # DPoPKey is read-only to its users; the benchmark swaps the algorithm underneath.
+    object.__setattr__(unsigned, "_algorithm", _ConstantSignature(bytes(64)))
+    return key, unsigned, key.proof("GET", API, access_token=ACCESS_TOKEN)
+
+
 def _bare_auths(made: str) -> tuple[object, ...]:
     """The transports' own cost of a DPoP request: a minimal requests auth and httpx
     auth that put a Bearer header, or a DPoP header and a proof made ahead and look for
@@ -183,17 +194,14 @@ def session_cases() -> tuple[Callable[[], object], dict[str, dict[str, Callable[
     from grantflow import OAuth2Session
     from grantflow.httpx import OAuth2Client
 
-    key = DPoPKey.generate()
-    unsigned = DPoPKey.generate()
-    # DPoPKey is read-only to its users; the benchmark swaps the algorithm underneath.
-    object.__setattr__(unsigned, "_algorithm", _ConstantSignature(bytes(64)))
-    api = "https://api.example/resource"
+    key, unsigned, made = _prepared_keys()
+    api = API
     ahead = _MadeAhead(key.private_jwk())
-    object.__setattr__(ahead, "_made", key.proof("GET", api, access_token=ACCESS_TOKEN))
+    object.__setattr__(ahead, "_made", made)
     expires_at = int(time.time()) + 86_400
     bearer = {"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_at": expires_at}
     bound = {**bearer, "token_type": "DPoP"}
-    bare_bearer, bare_dpop, has_header, httpx_bearer, httpx_dpop = _bare_auths(ahead._made)
+    bare_bearer, bare_dpop, has_header, httpx_bearer, httpx_dpop = _bare_auths(made)
 
     def ok(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200)
@@ -300,12 +308,10 @@ def main_first_touch(rounds: int, number: int) -> None:
 
     from grantflow import OAuth2Session
 
-    key = DPoPKey.generate()
-    unsigned = DPoPKey.generate()
-    object.__setattr__(unsigned, "_algorithm", _ConstantSignature(bytes(64)))
-    api = "https://api.example/resource"
+    key, unsigned, made = _prepared_keys()
+    api = API
     repeating = _Repeating(key.private_jwk())
-    object.__setattr__(repeating, "_made", key.proof("GET", api, access_token=ACCESS_TOKEN))
+    object.__setattr__(repeating, "_made", made)
     object.__setattr__(repeating, "_unsigned", unsigned)
     token = {"access_token": ACCESS_TOKEN, "token_type": "DPoP", "expires_at": 2**40}
     session: requests.Session = mounted(OAuth2Session("c", "s", token=token, dpop=repeating))
