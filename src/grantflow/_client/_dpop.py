@@ -191,7 +191,7 @@ def resource_proof(
         check_token_binding({"token_type": "DPoP"}, None)
         raise AssertionError("unreachable: a DPoP token without a key is refused above")
     nonce = client.dpop_nonces.get(url) if client is not None else None
-    return key.proof(method, url, access_token=str(token.get("access_token")), nonce=nonce)
+    return key.proof(method, url, str(token.get("access_token")), nonce)
 
 
 def note_resource_nonce(

@@ -135,14 +135,7 @@ class TokenAuth:
         """The ``DPoP`` header for a request as it is sent (RFC 9449 §7.1); with no key to
         sign it, :class:`UnsupportedTokenTypeError`."""
         client = self.client._client if self.client is not None else None
-        key = self.dpop_key
-        if key is None and client is not None:
-            key = client.dpop_key
-        if key is None or client is None:
-            return resource_proof(client, method, url, token, key=key)
-        # resource_proof's common case, spelled out: this runs on every request.
-        nonce = client.dpop_nonces.get(url)
-        return key.proof(method, url, str(token.get("access_token")), nonce)
+        return resource_proof(client, method, url, token, key=self.dpop_key)
 
     #: The transport's fastest ``name in headers`` (requests overrides it).
     _contains: Callable[[Any, str], bool] = staticmethod(operator.contains)

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 
 from .._client._dpop import is_dpop_token
-from .._client._replay import goes_to_replay
 from .._client._token_auth import AUTH_ARGS, TokenAuth
 from .._client._tokens import NO_TOKEN
 from .._client._twins import with_sections
@@ -94,7 +93,7 @@ class OAuth2Auth(TokenAuth, httpx.Auth):
             value = request.headers["Authorization"] = self._headers.value(token)
             if value[0] != "D":  # not "DPoP ..." (RFC 9449 §7.1)
                 return None
-            request.headers["DPoP"] = self._proof(request.method, str(request.url), token)
+            self._add_proof(request, token)
             return ()
         original = request.url, request.headers.copy(), getattr(request, "_content", None)
         self._apply(request, token, original)
@@ -141,11 +140,9 @@ class OAuth2Auth(TokenAuth, httpx.Auth):
     def _may_replay(self, response: httpx.Response, original: tuple[Any, ...] | None) -> bool:
         """Whether ``response`` goes to the replay flow: a 401, or (for a token not simply
         a Bearer header) a DPoP nonce; the common answer costs no flow at all."""
-        status_code = response.status_code
-        if status_code != 401 and original is None:
+        if response.status_code != 401 and original is None:
             return False  # a Bearer token in the header: only a 401 may need the replay
-        client = self.client
-        return client is not None and goes_to_replay(client._client, status_code, response.headers)
+        return self._goes_to_replay(response.status_code, response.headers)
 
     def _replay_flow(
         self, request: httpx.Request, response: httpx.Response, sent: OAuth2Token

@@ -87,7 +87,7 @@ class OAuth2Auth(TokenAuth, AuthBase):
         if fast:
             value = r.headers["Authorization"] = self._headers.value(token)
             if value[0] == "D":  # "DPoP ...": a proof goes with it (RFC 9449 §7.1)
-                r.headers["DPoP"] = self._proof(r.method or "", r.url or "", token)
+                self._add_proof(r, token)
         else:
             self._apply(r, token)
         return r
