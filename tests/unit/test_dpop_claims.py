@@ -13,9 +13,12 @@ import threading
 from typing import Any
 
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPHeaderDict
 
+from grantflow import OAuth2Auth
 from grantflow._core import _dpop_claims
 from grantflow._core._dpop import DPoPKey
 from grantflow._requests._retry import has_header
@@ -142,13 +145,39 @@ def test_the_claims_cache_keeps_no_query_and_no_credentials(key: DPoPKey) -> Non
     _, claims = claims_of(key.proof("GET", "https://user:pw@rs.example/p"))
     assert claims["htu"] == "https://rs.example/p"
     assert cached.cache_info().currsize == 1  # a URL with credentials bypasses the cache
+    # Nor does the key keep such a URL as the last request it wrote claims for.
+    kept_text = " ".join(map(str, key._claims._last))
+    assert "rs.example" not in kept_text  # nothing kept: the last three had secrets
+    kept = key.proof("GET", "https://rs.example/q")
+    assert "https://rs.example/q" in key._claims._last
+    _, claims = claims_of(key.proof("GET", "https://rs.example/q?x=1"))
+    assert claims["htu"] == "https://rs.example/q"
+    assert key._claims._last[1] == "https://rs.example/q"
+    assert claims_of(kept)[1]["jti"] != claims["jti"]
 
 
 def test_has_header_reads_requests_headers_and_any_mapping_case_insensitively() -> None:
     headers = CaseInsensitiveDict({"DPoP-Nonce": "n", "Content-Type": "text/plain"})
-    assert has_header(headers, "DPoP-Nonce")
     assert has_header(headers, "dpop-nonce")
-    assert not has_header(headers, "WWW-Authenticate")
+    assert has_header(headers, "content-type")
+    assert not has_header(headers, "www-authenticate")
     # Without requests' lower-cased store, it is the mapping's own ``in``.
-    assert has_header({"DPoP-Nonce": "n"}, "DPoP-Nonce")
-    assert not has_header({"Other": "n"}, "DPoP-Nonce")
+    assert has_header(HTTPHeaderDict({"DPoP-Nonce": "n"}), "dpop-nonce")
+    assert not has_header(HTTPHeaderDict({"Other": "n"}), "dpop-nonce")
+
+
+def test_the_proof_header_is_set_where_requests_headers_read_it() -> None:
+    # The requests auth writes the DPoP header into CaseInsensitiveDict's store: it must
+    # read back under any case, keep its name's case on the wire, and replace an old one.
+    key = DPoPKey.generate()
+    auth = OAuth2Auth(token={"access_token": "at", "token_type": "DPoP"}, dpop_key=key)
+    request = requests.Request("GET", "https://rs.example/r", headers={"dpop": "old"}).prepare()
+    auth(request)
+    assert request.headers["DPoP"] == request.headers["dpop"] != "old"
+    assert [name for name in request.headers if name.lower() == "dpop"] == ["DPoP"]
+    assert request.headers["Authorization"] == "DPoP at"
+    # A hook that made the headers a plain dict still gets its proof.
+    plain = requests.Request("GET", "https://rs.example/r").prepare()
+    plain.headers = {}  # type: ignore[assignment]
+    auth(plain)
+    assert plain.headers["DPoP"].count(".") == 2

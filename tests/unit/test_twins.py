@@ -10,7 +10,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import httpx
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 import grantflow
 import grantflow.httpx
@@ -110,4 +112,6 @@ def test_only_a_401_or_a_dpop_nonce_goes_to_the_replay_flow(
     status: int, headers: dict[str, str], dpop: bool, expected: bool
 ) -> None:
     client = Client("c", dpop=DPoPKey.generate() if dpop else None)
-    assert goes_to_replay(client, status, headers) is expected
+    # Response headers are a case-insensitive mapping in both transports.
+    assert goes_to_replay(client, status, CaseInsensitiveDict(headers)) is expected
+    assert goes_to_replay(client, status, httpx.Headers(headers)) is expected

@@ -41,7 +41,6 @@ __all__ = [
     "note_resource_nonce",
     "proof_for",
     "resolve_dpop",
-    "resource_proof",
     "send_with_proof",
     "token_request",
 ]
@@ -167,31 +166,6 @@ def is_dpop_token(token: Mapping[str, Any]) -> bool:
     """Whether ``token`` is bound to a DPoP key (``token_type`` ``DPoP``, case-insensitive)."""
     token_type = token.get("token_type")
     return isinstance(token_type, str) and token_type.lower() == "dpop"
-
-
-def resource_proof(
-    client: Client | None,
-    method: str,
-    url: str,
-    token: Mapping[str, Any],
-    key: DPoPKey | None = None,
-) -> str:
-    """The ``DPoP`` header of a resource request carrying the DPoP ``token`` (RFC 9449 §7.1).
-
-    ``ath`` binds the proof to the access token; the nonce is the newest this resource
-    server gave the client. The key is ``key`` (an auth's own ``dpop_key``), else the
-    client's. Without a key the token cannot be used at all
-    (:class:`UnsupportedTokenTypeError`, api.md §3).
-    """
-    if key is None and client is not None:
-        key = client.dpop_key
-    if key is None:
-        from .._core._dpop import check_token_binding
-
-        check_token_binding({"token_type": "DPoP"}, None)
-        raise AssertionError("unreachable: a DPoP token without a key is refused above")
-    nonce = client.dpop_nonces.get(url) if client is not None else None
-    return key.proof(method, url, str(token.get("access_token")), nonce)
 
 
 def note_resource_nonce(

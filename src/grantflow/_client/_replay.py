@@ -37,8 +37,9 @@ def goes_to_replay(
 ) -> bool:
     """The drivers' test of every resource response: only a 401, or a DPoP nonce the
     server sent (RFC 9449 §9), goes to :func:`replay_after_401`. ``contains`` is the
-    transport's fastest header test (``headers`` holds a name, case-insensitively)."""
-    return status_code == 401 or (client.dpop_key is not None and contains(headers, "DPoP-Nonce"))
+    transport's fastest header test (``headers`` holds a name, given lower-cased, in any
+    case)."""
+    return status_code == 401 or (client.dpop_key is not None and contains(headers, "dpop-nonce"))
 
 
 def _refused(response: HttpResponse) -> bool:

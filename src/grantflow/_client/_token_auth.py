@@ -17,7 +17,7 @@ from .._core._log_filter import install_log_filter
 from .._core._token import OAuth2Token
 from .._sources._source import TokenSource
 from .._stores._base import TokenStore
-from ._dpop import is_dpop_token, resource_proof
+from ._dpop import is_dpop_token
 from ._replay import goes_to_replay
 
 if TYPE_CHECKING:
@@ -132,10 +132,22 @@ class TokenAuth:
         return url, headers, new_body
 
     def _proof(self, method: str, url: str, token: OAuth2Token) -> str:
-        """The ``DPoP`` header for a request as it is sent (RFC 9449 §7.1); with no key to
-        sign it, :class:`UnsupportedTokenTypeError`."""
-        client = self.client._client if self.client is not None else None
-        return resource_proof(client, method, url, token, key=self.dpop_key)
+        """The ``DPoP`` header for a request as it is sent (RFC 9449 §7.1): bound to the
+        token (``ath``), with the newest nonce its server gave, signed with the auth's own
+        key, else the client's; with no key, :class:`UnsupportedTokenTypeError`."""
+        key = self.dpop_key
+        nonce = None
+        if self.client is not None:
+            client = self.client._client
+            if key is None:
+                key = client.dpop_key
+            nonce = client.dpop_nonces.get(url)
+        if key is None:
+            from .._core._dpop import check_token_binding
+
+            check_token_binding({"token_type": "DPoP"}, None)
+            raise AssertionError("unreachable: a DPoP token without a key is refused above")
+        return key.proof(method, url, str(token.get("access_token")), nonce)
 
     #: The transport's fastest ``name in headers`` (requests overrides it).
     _contains: Callable[[Any, str], bool] = staticmethod(operator.contains)

@@ -12,7 +12,7 @@ from .._core._logout import build_logout_url
 from .._core._metadata import signing_algs
 from .._flows._drive import Flow, Send
 from ..errors import MissingTokenError
-from ._dpop import is_dpop_token, proof_for, resource_proof, send_with_proof
+from ._dpop import is_dpop_token, proof_for, send_with_proof
 from ._metadata import endpoint
 from ._oidc import id_token_rules, key_set_for
 from ._tokens import current_token
@@ -38,7 +38,9 @@ def userinfo(client: Client, *, options: Mapping[str, Any] | None = None) -> Flo
         # RFC 9449 §7.1: a DPoP token travels with a proof bound to it (ath).
         proof = proof_for(client, str(token.get("access_token")))
         if proof is None:
-            resource_proof(None, "GET", url, token)  # refuses: no key to prove with
+            from .._core._dpop import check_token_binding
+
+            check_token_binding(token, None)  # refuses: no key to prove with
         request = Send(request.request, options=options, proof=proof)
     response = yield from send_with_proof(client, request, add_proof=False)
     claims = token.get("userinfo")

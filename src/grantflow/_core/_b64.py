@@ -15,5 +15,6 @@ _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 def b64url(data: bytes) -> bytes:
     """``data`` in base64url, without ``=`` padding."""
-    # "=" appears in base64 only as padding: translate drops it in the same pass.
-    return binascii.b2a_base64(data, newline=False).translate(_URL_SAFE, b"=")
+    # "=" appears in base64 only as padding, and the newline only at the end: translate
+    # drops both in the same pass (no keyword argument to parse, on every DPoP proof).
+    return binascii.b2a_base64(data).translate(_URL_SAFE, b"=\n")

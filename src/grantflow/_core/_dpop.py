@@ -23,7 +23,7 @@ from joserfc.jws import JWSRegistry
 from ..errors import InvalidResponseError, UnsupportedTokenTypeError
 from ._b64 import b64url
 from ._challenge import parse_challenges
-from ._dpop_claims import NONCE, compute_ath, signing_input
+from ._dpop_claims import NONCE, Claims, compute_ath
 from ._frozen import Frozen
 from ._http import HttpRequest, HttpResponse
 from ._https import origin
@@ -104,11 +104,10 @@ class DPoPKey(Frozen):
 
     __slots__ = (
         "_algorithm",
-        "_ath_memo",
+        "_claims",
         "_key",
         "_now",
         "_public_jwk",
-        "_signing_prefix",
         "alg",
         "thumbprint",
     )
@@ -116,8 +115,7 @@ class DPoPKey(Frozen):
     thumbprint: str
     _key: Key
     _algorithm: Any
-    _signing_prefix: bytes
-    _ath_memo: tuple[str | None, str]
+    _claims: Claims
     _public_jwk: Mapping[str, str]
     _now: Callable[[], float]
 
@@ -140,8 +138,7 @@ class DPoPKey(Frozen):
             thumbprint=key.thumbprint(),
             _key=key,
             _algorithm=_REGISTRY.get_alg(chosen),
-            _signing_prefix=b64url(_ENCODER.encode(header).encode("utf-8")) + b".",
-            _ath_memo=(None, ""),
+            _claims=Claims(b64url(_ENCODER.encode(header).encode("utf-8")) + b"."),
             _public_jwk=public,
             _now=now if now is not None else time.time,
         )
@@ -197,15 +194,9 @@ class DPoPKey(Frozen):
                 ``access_token`` is empty or not ASCII, or ``nonce`` has characters
                 RFC 9449 §8.1 does not allow.
         """
-        ath = None
-        if access_token is not None:
-            # A client sends one token many times: its hash is kept with the key, for the
-            # last token only (the key's holder holds that token anyway).
-            last_token, ath = self._ath_memo
-            if access_token != last_token:
-                ath = compute_ath(access_token)
-                object.__setattr__(self, "_ath_memo", (access_token, ath))
-        signed = signing_input(self._signing_prefix, method, url, ath, nonce, int(self._now()))
+        # The claims keep the last token and its hash (the key's holder holds that token
+        # anyway); neither is in the key's repr, pickle or equality.
+        signed = self._claims.signing_input(method, url, access_token, nonce, int(self._now()))
         signature = self._algorithm.sign(signed, self._key)
         return b".".join((signed, b64url(signature))).decode("ascii")
 

@@ -27,7 +27,9 @@ from urllib.parse import urlsplit, urlunsplit
 from ._b64 import b64url
 from ._https import through_url_cache
 
-__all__ = ["NONCE", "compute_ath", "signing_input"]
+__all__ = ["NONCE", "Claims", "compute_ath"]
+
+_NONE = object()  # equal to nothing a request has
 
 # RFC 9110 §9.1: a method is a token.
 _METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -76,38 +78,83 @@ def compute_ath(access_token: str) -> str:
     return b64url(digest).decode("ascii")
 
 
-def signing_input(
-    header: bytes, method: object, url: object, ath: str | None, nonce: object, issued_at: int
-) -> bytes:
-    """What a proof signs: the encoded ``header`` and ``.``, then the claims for a request
-    with ``method`` to ``url`` as three encoded runs (see the module), joined at once.
+class Claims:
+    """The claims of one key's proofs, signed after the key's encoded ``header`` and ``.``.
 
-    Raises:
-        ValueError: ``method`` is not an HTTP method, ``url`` not an absolute http(s)
-            URL, or ``nonce`` has characters RFC 9449 §8.1 does not allow.
+    A client sends many requests with one method to one URL with one token: the header
+    and the runs fixed by those are kept joined for the last such request, so a proof for
+    the same again joins three ready runs and nothing else.
     """
-    global _iat_run, _jti_runs
-    if not isinstance(method, str) or not isinstance(url, str):
-        raise ValueError("a DPoP proof needs the request's HTTP method and absolute http(s) URL")
-    if nonce is not None and not isinstance(nonce, str):
-        raise ValueError("a DPoP nonce is a string")
-    # A few distinct (method, URL, token, nonce) per client: each is encoded once. The
-    # cache sees no query and no URL with credentials; ath is a hash, never the token.
-    fixed = through_url_cache(_fixed_claims, url, method, ath, nonce)
-    second, iat = _iat_run
-    if second != issued_at:
-        data = f'"iat":{issued_at},'.encode("ascii")
-        iat = b64url(data + b" " * (-len(data) % 3))
-        _iat_run = (issued_at, iat)
-    # list.pop is atomic, so two threads never take the same jti; a spent batch is
-    # replaced (two threads may both replace it, each taking from the one it made).
-    try:
-        jti = _jti_runs.pop()
-    except IndexError:
-        batch = _jti_batch()
-        jti = batch.pop()
-        _jti_runs = batch
-    return b"".join((header, fixed, iat, jti))
+
+    __slots__ = ("_header", "_last", "_last_ath")
+
+    def __init__(self, header: bytes) -> None:
+        self._header = header
+        # (method, url, access_token, nonce, header and fixed run): the last request
+        # written for, kept only when its URL has no query, fragment or credentials.
+        self._last: tuple[object, object, object, object, bytes] = (_NONE,) * 4 + (b"",)
+        # (access_token, ath) of the last token hashed: its hash is kept, for that token.
+        self._last_ath: tuple[object, str] = (_NONE, "")
+
+    def __repr__(self) -> str:
+        return "Claims(...)"
+
+    def signing_input(
+        self, method: object, url: object, access_token: str | None, nonce: object, issued_at: int
+    ) -> bytes:
+        """What a proof signs: the header and the claims for a request with ``method`` to
+        ``url``, carrying ``access_token`` (``ath``) and ``nonce`` when not None.
+
+        Raises:
+            ValueError: ``method`` is not an HTTP method, ``url`` not an absolute http(s)
+                URL, ``access_token`` empty or not ASCII, or ``nonce`` has characters
+                RFC 9449 §8.1 does not allow.
+        """
+        global _iat_run, _jti_runs
+        last_method, last_url, last_token, last_nonce, head = self._last
+        if not (
+            url == last_url
+            and method == last_method
+            and access_token == last_token
+            and nonce == last_nonce
+        ):
+            head = self._head(method, url, access_token, nonce)
+        second, iat = _iat_run
+        if second != issued_at:
+            data = f'"iat":{issued_at},'.encode("ascii")
+            iat = b64url(data + b" " * (-len(data) % 3))
+            _iat_run = (issued_at, iat)
+        # list.pop is atomic, so two threads never take the same jti; a spent batch is
+        # replaced (two threads may both replace it, each taking from the one it made).
+        try:
+            jti = _jti_runs.pop()
+        except IndexError:
+            batch = _jti_batch()
+            jti = batch.pop()
+            _jti_runs = batch
+        return head + iat + jti
+
+    def _head(self, method: object, url: object, access_token: str | None, nonce: object) -> bytes:
+        """The header and the run fixed by the request's method, URL, token and nonce,
+        checked; kept as the last one when the URL holds nothing secret."""
+        if not isinstance(method, str) or not isinstance(url, str):
+            raise ValueError(
+                "a DPoP proof needs the request's HTTP method and absolute http(s) URL"
+            )
+        if nonce is not None and not isinstance(nonce, str):
+            raise ValueError("a DPoP nonce is a string")
+        ath = None
+        if access_token is not None:
+            last_token, ath = self._last_ath
+            if access_token != last_token:
+                ath = compute_ath(access_token)
+                self._last_ath = (access_token, ath)
+        # A few distinct (method, URL, token, nonce) per client: each is encoded once. The
+        # cache sees no query and no URL with credentials; ath is a hash, never the token.
+        head = self._header + through_url_cache(_fixed_claims, url, method, ath, nonce)
+        if not ("?" in url or "#" in url or "@" in url):
+            self._last = (method, url, access_token, nonce, head)
+        return head
 
 
 @functools.lru_cache(maxsize=512)

@@ -130,4 +130,10 @@ class OAuth2Auth(TokenAuth, AuthBase):
             self._add_proof(r, token)
 
     def _add_proof(self, r: requests.PreparedRequest, token: OAuth2Token) -> None:
-        r.headers["DPoP"] = self._proof(r.method or "", r.url or "", token)
+        proof = self._proof(r.method or "", r.url or "", token)
+        try:
+            # What CaseInsensitiveDict.__setitem__ stores, without lower-casing and
+            # hashing the name again on every request.
+            r.headers._store["dpop"] = ("DPoP", proof)  # type: ignore[attr-defined]
+        except AttributeError:  # headers some hook made a plain mapping
+            r.headers["DPoP"] = proof

@@ -26,15 +26,16 @@ if TYPE_CHECKING:
 __all__ = ["ARMED", "Snapshot", "armed_request", "has_header", "replay"]
 
 
-def has_header(headers: Any, name: str) -> bool:
-    """``name in headers``, case-insensitively. requests' ``CaseInsensitiveDict`` keeps its
-    keys lower-cased in ``_store``: one dict look-up there, where ``in`` on the mapping
-    raises and catches a ``KeyError`` for every absent name (this runs on every response
+def has_header(headers: Any, lower_name: str) -> bool:
+    """Whether ``headers`` holds ``lower_name`` (given lower-cased), case-insensitively.
+    requests' ``CaseInsensitiveDict`` keeps its keys lower-cased in ``_store``: one dict
+    look-up there, where ``in`` on the mapping lower-cases and hashes the name again and
+    raises and catches a ``KeyError`` for every absent one (this runs on every response
     of a DPoP session)."""
-    store = getattr(headers, "_store", None)
-    if isinstance(store, dict):
-        return name.lower() in store
-    return name in headers
+    try:
+        return lower_name in headers._store
+    except AttributeError:  # another mapping: its own test
+        return lower_name in headers
 
 
 class Snapshot(Frozen):
