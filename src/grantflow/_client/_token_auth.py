@@ -141,13 +141,16 @@ class TokenAuth:
             client = self.client._client
             if key is None:
                 key = client.dpop_key
-            nonce = client.dpop_nonces.get(url)
+            nonces = client.dpop_nonces
+            if nonces.by_origin:  # no call at all while no server asked for nonces
+                nonce = nonces.get(url)
         if key is None:
             from .._core._dpop import check_token_binding
 
             check_token_binding({"token_type": "DPoP"}, None)
             raise AssertionError("unreachable: a DPoP token without a key is refused above")
-        return key.proof(method, url, str(token.get("access_token")), nonce)
+        # The Authorization header was made from the token: it has an access token.
+        return key.proof(method, url, token["access_token"], nonce)
 
     #: The transport's fastest ``name in headers`` (requests overrides it).
     _contains: Callable[[Any, str], bool] = staticmethod(operator.contains)

@@ -196,9 +196,10 @@ class DPoPKey(Frozen):
         """
         # The claims keep the last token and its hash (the key's holder holds that token
         # anyway); neither is in the key's repr, pickle or equality.
-        signed = self._claims.signing_input(method, url, access_token, nonce, int(self._now()))
+        signed = self._claims.signing_input(method, url, access_token, nonce, self._now())
         signature = self._algorithm.sign(signed, self._key)
-        return b".".join((signed, b64url(signature))).decode("ascii")
+        # All base64url and dots: ASCII, which UTF-8 (decode's default) decodes fastest.
+        return b".".join((signed, b64url(signature))).decode()
 
     def __repr__(self) -> str:
         return f"DPoPKey(alg={self.alg!r}, thumbprint={self.thumbprint!r})"
@@ -278,31 +279,33 @@ class DPoPNonces:
     carry a new one). Reads and writes are single dict operations, so threads sharing a
     client share the nonces without a lock; a bounded number of origins is kept."""
 
-    __slots__ = ("_by_origin", "_maxsize")
+    __slots__ = ("_maxsize", "by_origin")
 
     def __init__(self, maxsize: int = 256) -> None:
-        self._by_origin: dict[tuple[str, str, int | None], str] = {}
+        #: The nonces by origin, to read (empty: no server asked for one); written
+        #: only by :meth:`update`.
+        self.by_origin: dict[tuple[str, str, int | None], str] = {}
         self._maxsize = maxsize
 
     def __repr__(self) -> str:
-        return f"DPoPNonces({len(self._by_origin)} origins)"
+        return f"DPoPNonces({len(self.by_origin)} origins)"
 
     def get(self, url: str) -> str | None:
         """The nonce to put in the next proof for ``url``, if its server gave one."""
-        if not self._by_origin:
+        if not self.by_origin:
             return None  # the common case: no server asked for nonces
-        return self._by_origin.get(origin(url))
+        return self.by_origin.get(origin(url))
 
     def update(self, url: str, response: HttpResponse) -> str | None:
         """Remember the ``DPoP-Nonce`` of ``response`` (to a request for ``url``), if any."""
         nonce = read_dpop_nonce(response)
         if nonce is not None:
             key = origin(url)
-            self._by_origin.pop(key, None)  # re-inserted last: the newest origin
-            self._by_origin[key] = nonce
-            while len(self._by_origin) > self._maxsize:
+            self.by_origin.pop(key, None)  # re-inserted last: the newest origin
+            self.by_origin[key] = nonce
+            while len(self.by_origin) > self._maxsize:
                 try:
-                    del self._by_origin[next(iter(self._by_origin))]
+                    del self.by_origin[next(iter(self.by_origin))]
                 except (KeyError, RuntimeError, StopIteration):  # another thread got there
                     break
         return nonce

@@ -66,8 +66,10 @@ _jti_runs = _jti_batch()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_renew_jti_batch)
 
-# The encoded ``"iat":…,`` run of the current second, with that second.
-_iat_run: tuple[int | None, bytes] = (None, b"")
+# The encoded ``"iat":…,`` run of the current second, after the clock's readings it
+# serves: from the second's start up to (not including) the next one's. Floats, so
+# that a proof compares the clock's reading without converting it.
+_iat_run: tuple[float, float, bytes] = (0.0, 0.0, b"")
 
 
 def compute_ath(access_token: str) -> str:
@@ -100,10 +102,11 @@ class Claims:
         return "Claims(...)"
 
     def signing_input(
-        self, method: object, url: object, access_token: str | None, nonce: object, issued_at: int
+        self, method: object, url: object, access_token: str | None, nonce: object, now: float
     ) -> bytes:
         """What a proof signs: the header and the claims for a request with ``method`` to
-        ``url``, carrying ``access_token`` (``ath``) and ``nonce`` when not None.
+        ``url``, carrying ``access_token`` (``ath``) and ``nonce`` when not None, at
+        ``now`` (epoch seconds, ``iat``).
 
         Raises:
             ValueError: ``method`` is not an HTTP method, ``url`` not an absolute http(s)
@@ -119,11 +122,12 @@ class Claims:
             and nonce == last_nonce
         ):
             head = self._head(method, url, access_token, nonce)
-        second, iat = _iat_run
-        if second != issued_at:
+        start, end, iat = _iat_run
+        if not start <= now < end:
+            issued_at = int(now)
             data = f'"iat":{issued_at},'.encode("ascii")
             iat = b64url(data + b" " * (-len(data) % 3))
-            _iat_run = (issued_at, iat)
+            _iat_run = (float(issued_at), float(issued_at + 1), iat)
         # list.pop is atomic, so two threads never take the same jti; a spent batch is
         # replaced (two threads may both replace it, each taking from the one it made).
         try:
@@ -132,7 +136,7 @@ class Claims:
             batch = _jti_batch()
             jti = batch.pop()
             _jti_runs = batch
-        return head + iat + jti
+        return b"".join((head, iat, jti))
 
     def _head(self, method: object, url: object, access_token: str | None, nonce: object) -> bytes:
         """The header and the run fixed by the request's method, URL, token and nonce,

@@ -80,7 +80,8 @@ class OAuth2Auth(TokenAuth, AuthBase):
             # Armed for one replay (_retry). The header case only overwrites
             # Authorization, so the request is its own snapshot; otherwise keep what it
             # was before the token went on.
-            r.__dict__[ARMED] = (token, None if fast else Snapshot(r), self._replay_by_hook)
+            # An attribute, not r.__dict__[...]: that would build the instance's dict.
+            setattr(r, ARMED, (token, None if fast else Snapshot(r), self._replay_by_hook))
             if self._replay_by_hook:
                 # What register_hook does, without its per-call Callable check.
                 r.hooks["response"].append(self._on_response)

@@ -93,7 +93,7 @@ def armed_request(response: requests.Response, *, by_hook: bool) -> requests.Pre
     """The request this auth armed behind ``response`` (after redirects, the first one)."""
     history = response.history
     request = history[0].request if history else response.request
-    marker = request.__dict__.get(ARMED) if request is not None else None
+    marker = getattr(request, ARMED, None)
     if request is None or marker is None or marker[2] is not by_hook:
         return None
     return request
@@ -109,7 +109,7 @@ def replay(
 ) -> requests.Response:
     """Let the replay flow decide on ``response`` (a 401); the replay's response or
     ``response`` itself, with what led to a replay first in its ``history``."""
-    sent, snapshot, _ = request.__dict__[ARMED]
+    sent, snapshot, _ = getattr(request, ARMED)
     if snapshot is None:
         snapshot = Snapshot(request)
 
