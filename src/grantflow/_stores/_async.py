@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from typing import Any, Protocol, runtime_checkable
 
 from ._base import TokenStore
@@ -49,9 +50,29 @@ class _Threaded:
     @asynccontextmanager
     async def lock(self) -> AsyncIterator[None]:
         lock = self._store.lock()
-        await asyncio.to_thread(lock.__enter__)
+        # A lock may belong to the thread that took it (an RLock, as a custom store's
+        # may be): one thread of its own takes it and gives it back, in that order.
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grantflow-store-lock")
         try:
-            yield
+            entered = thread.submit(lock.__enter__)
+            try:
+                await asyncio.shield(asyncio.wrap_future(entered))
+            except asyncio.CancelledError:
+                # Cancelled while the thread waits for the lock: the thread gives it
+                # back as soon as it has it, so no later renewal waits on it forever.
+                thread.submit(_give_back, lock, entered)
+                raise
+            try:
+                yield
+            finally:
+                # Released even when the renewal's task is cancelled meanwhile.
+                leaving = thread.submit(lock.__exit__, None, None, None)
+                await asyncio.shield(asyncio.wrap_future(leaving))
         finally:
-            # Released even when the renewal's task is cancelled meanwhile.
-            await asyncio.shield(asyncio.to_thread(lock.__exit__, None, None, None))
+            thread.shutdown(wait=False)  # after what was submitted has run
+
+
+def _give_back(lock: AbstractContextManager[Any], entered: Future[Any]) -> None:
+    """Leave ``lock`` if entering it succeeded (runs after it, on the same thread)."""
+    if entered.exception() is None:
+        lock.__exit__(None, None, None)
