@@ -223,7 +223,7 @@ def session_cases() -> tuple[Callable[[], object], dict[str, dict[str, Callable[
             "unsigned": session(token=bound, dpop=unsigned),
             "ahead": session(token=bound, dpop=ahead),
             "bare bearer": lambda: plain.get(api, auth=bare_bearer),
-            "bare dpop": lambda: has_header(plain.get(api, auth=bare_dpop).headers, "DPoP-Nonce"),
+            "bare dpop": lambda: has_header(plain.get(api, auth=bare_dpop).headers, "dpop-nonce"),
         },
         "httpx OAuth2Client": {
             "bearer": client(token=bearer),
