@@ -16,7 +16,6 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from requests.structures import CaseInsensitiveDict
-from urllib3 import HTTPHeaderDict
 
 from grantflow import OAuth2Auth
 from grantflow._core import _dpop_claims
@@ -156,14 +155,21 @@ def test_the_claims_cache_keeps_no_query_and_no_credentials(key: DPoPKey) -> Non
     assert claims_of(kept)[1]["jti"] != claims["jti"]
 
 
+class Folded(dict[str, str]):
+    """A case-insensitive mapping that is not requests' (it has no ``_store``)."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in {key.lower() for key in self}
+
+
 def test_has_header_reads_requests_headers_and_any_mapping_case_insensitively() -> None:
     headers = CaseInsensitiveDict({"DPoP-Nonce": "n", "Content-Type": "text/plain"})
     assert has_header(headers, "dpop-nonce")
     assert has_header(headers, "content-type")
     assert not has_header(headers, "www-authenticate")
     # Without requests' lower-cased store, it is the mapping's own ``in``.
-    assert has_header(HTTPHeaderDict({"DPoP-Nonce": "n"}), "dpop-nonce")
-    assert not has_header(HTTPHeaderDict({"Other": "n"}), "dpop-nonce")
+    assert has_header(Folded({"DPoP-Nonce": "n"}), "dpop-nonce")
+    assert not has_header(Folded({"Other": "n"}), "dpop-nonce")
 
 
 def test_the_proof_header_is_set_where_requests_headers_read_it() -> None:

@@ -11,7 +11,8 @@ spaces to a multiple of three bytes and encoded apart:
 - ``jti`` is new in every proof: 128 at a time are drawn from the OS's CSPRNG and
   written and encoded together (:func:`_jti_batch`).
 
-A proof then joins three ready runs (:func:`signing_input`) before it is signed.
+A key's :class:`Claims` then joins its encoded header and three ready runs before the
+proof is signed, and keeps the header and fixed run joined for the last request.
 """
 
 from __future__ import annotations
